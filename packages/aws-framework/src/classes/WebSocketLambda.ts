@@ -1,0 +1,83 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { WebSocketContext, WebSocketLambdaOptions, WebSocketResponse } from '../websocket/types.js';
+import { webSocketContext } from '../websocket/webSocketContext.js';
+import { INTERNAL_ERROR_MESSAGE, webSocketErrors } from '../websocket/webSocketErrors.js';
+import { webSocketResponse } from '../websocket/webSocketResponse.js';
+import { BaseLambda } from './BaseLambda.js';
+
+export interface WebSocketLambdaClassOptions {
+  /** As `webSocketLambda`'s `logger`: default one JSON line on `console.error`, `false` silences. */
+  logger?: WebSocketLambdaOptions['logger'];
+  /** As `webSocketLambda`'s `endpoint`: default resolved from the event. */
+  endpoint?: string;
+}
+
+// Lambda's multi-concurrency mode runs several invocations of one instance at once, so the
+// current invocation's context (and so its endpoint) cannot live on `this`.
+const currentInvocation = new AsyncLocalStorage<WebSocketContext>();
+
+type Stack = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/**
+ * The class adapter of the original specification, on the same middlewares as `webSocketLambda`:
+ * the same result and error mapping and the same `send`. `processWebSocket` gets the raw event
+ * (body still a string) and runs even without a connection ID, so the subclass decides.
+ *
+ * @example
+ * class Echo extends WebSocketLambda {
+ *   protected async processWebSocket(event: APIGatewayProxyEvent) {
+ *     await this.sendMessage(this.getConnectionId(event)!, event.body ?? '');
+ *     return { statusCode: 200 };
+ *   }
+ * }
+ * export const handler = new Echo().handler;
+ */
+export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  readonly #options: WebSocketLambdaClassOptions;
+  #stack: Stack | undefined;
+
+  constructor(options: WebSocketLambdaClassOptions = {}) {
+    super();
+    this.#options = options;
+  }
+
+  protected abstract processWebSocket(event: APIGatewayProxyEvent): Promise<WebSocketResponse>;
+
+  protected async process(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
+    this.#stack ??= this.#buildStack();
+    const invocationContext = (context ?? {}) as WebSocketContext;
+    return currentInvocation.run(invocationContext, () => this.#stack!(event, invocationContext));
+  }
+
+  protected async handleError(_error: unknown): Promise<APIGatewayProxyResult> {
+    return { statusCode: 500, body: JSON.stringify({ message: INTERNAL_ERROR_MESSAGE }) };
+  }
+
+  protected getConnectionId(event: APIGatewayProxyEvent): string | undefined {
+    return event?.requestContext?.connectionId || undefined;
+  }
+
+  protected getRouteKey(event: APIGatewayProxyEvent): string | undefined {
+    return event?.requestContext?.routeKey || undefined;
+  }
+
+  /** As `context.send`, to the endpoint of the invocation it is called from. */
+  protected async sendMessage(connectionId: string, data: unknown): Promise<void> {
+    const context = currentInvocation.getStore();
+    if (!context?.send) {
+      throw new Error('sendMessage() was called outside an invocation of handler(); use connections() there');
+    }
+    return context.send(connectionId, data);
+  }
+
+  #buildStack(): Stack {
+    const processWebSocket = (event: APIGatewayProxyEvent) => this.processWebSocket(event);
+    return middy(processWebSocket).use([
+      webSocketContext({ endpoint: this.#options.endpoint, checkEvent: false }),
+      webSocketResponse(),
+      webSocketErrors({ logger: this.#options.logger }),
+    ] as never) as unknown as Stack;
+  }
+}

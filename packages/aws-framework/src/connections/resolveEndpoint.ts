@@ -1,0 +1,70 @@
+import type { WebSocketEvent } from '../websocket/types.js';
+
+export interface ResolveEndpointOptions {
+  /** Used as is when given; wins over everything else. */
+  endpoint?: string;
+  /** For custom domains; default `process.env.AWS_REGION`. */
+  region?: string;
+}
+
+export const ENDPOINT_ENV_VAR = 'WEBSOCKET_MANAGEMENT_ENDPOINT';
+
+const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/i;
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?$/i;
+
+type EndpointEvent = Pick<WebSocketEvent, 'requestContext'> | null | undefined;
+
+/**
+ * The management API base URL for the connection an event came from, without a trailing slash.
+ *
+ * In order: `options.endpoint`; the `WEBSOCKET_MANAGEMENT_ENDPOINT` variable; an execute-api
+ * `domainName` as `https://{domainName}/{stage}`; a loopback `domainName` (the local gateway) as
+ * `http://{domainName}/{stage}`; otherwise a custom domain, where `https://{domainName}/{stage}`
+ * would fail because a base-path mapping replaces the stage, so the execute-api host is built
+ * from `apiId` and the region instead.
+ *
+ * @example
+ * resolveEndpoint(event) // 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod'
+ */
+export function resolveEndpoint(event: EndpointEvent, options: ResolveEndpointOptions = {}): string {
+  const explicit = options.endpoint ?? process.env[ENDPOINT_ENV_VAR];
+  if (explicit !== undefined && explicit !== '') return normalizeEndpoint(explicit);
+
+  const requestContext = event?.requestContext;
+  const domainName = requestContext?.domainName;
+  const stage = requestContext?.stage;
+  if (!domainName || !stage) {
+    throw new Error(
+      `Cannot resolve the management endpoint: the event has no requestContext.domainName and stage; pass options.endpoint or set ${ENDPOINT_ENV_VAR}`,
+    );
+  }
+  if (EXECUTE_API_HOST.test(domainName)) return `https://${domainName}/${stage}`;
+  if (LOOPBACK_HOST.test(domainName)) return `http://${domainName}/${stage}`;
+
+  const region = options.region ?? process.env.AWS_REGION;
+  const apiId = requestContext.apiId;
+  if (!apiId || !region) {
+    throw new Error(
+      `Cannot resolve the management endpoint for custom domain ${domainName}: it needs requestContext.apiId and AWS_REGION; pass options.endpoint or set ${ENDPOINT_ENV_VAR}`,
+    );
+  }
+  return `https://${apiId}.execute-api.${region}.amazonaws.com/${stage}`;
+}
+
+/** Checks a configured endpoint once, so a typo fails with its name rather than deep in the SDK. */
+export function normalizeEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new TypeError(`Invalid management endpoint ${JSON.stringify(endpoint)}: not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`Invalid management endpoint ${JSON.stringify(endpoint)}: use http(s)://`);
+  }
+  return endpoint.replace(/\/+$/, '');
+}
+
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  return LOOPBACK_HOST.test(new URL(endpoint).host);
+}

@@ -1,0 +1,24 @@
+export { BaseLambda } from './classes/BaseLambda.js';
+export { WebSocketLambda, type WebSocketLambdaClassOptions } from './classes/WebSocketLambda.js';
+export { type Connections, type ConnectionsOptions, connections } from './connections/connections.js';
+export { MAX_PAYLOAD_BYTES } from './connections/encodePayload.js';
+export { ConnectionGoneError, ManagementApiError, PayloadTooLargeError } from './connections/errors.js';
+export type { ConnectionInfo } from './connections/operations.js';
+export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
+export { type RouteTable, routes } from './websocket/routes.js';
+export type {
+  ErrorLogEntry,
+  ErrorLogger,
+  SendFn,
+  WebSocketAuthorizer,
+  WebSocketContext,
+  WebSocketEvent,
+  WebSocketEventType,
+  WebSocketHandlerFn,
+  WebSocketIdentity,
+  WebSocketLambdaOptions,
+  WebSocketRequestContext,
+  WebSocketResponse,
+  WebSocketResult,
+} from './websocket/types.js';
+export { type WebSocketLambdaHandler, webSocketLambda } from './websocket/webSocketLambda.js';

@@ -1,0 +1,7 @@
+export {
+  createConnectEvent,
+  createDisconnectEvent,
+  createMessageEvent,
+  type EventOverrides,
+} from './events.js';
+export { createLambdaContext, type LambdaContextOptions } from './lambdaContext.js';

@@ -1,0 +1,127 @@
+import type { Context } from 'aws-lambda';
+
+/** The three kinds of event API Gateway delivers to a WebSocket integration. */
+export type WebSocketEventType = 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
+
+/**
+ * The identity API Gateway reports for the client. Only the two fields WebSocket APIs fill are
+ * required; the rest appear when an authorizer or IAM auth is configured.
+ */
+export interface WebSocketIdentity {
+  sourceIp: string;
+  userAgent?: string | null;
+  [key: string]: unknown;
+}
+
+/** What a `$connect` authorizer returned: its principal and string context values. */
+export interface WebSocketAuthorizer {
+  principalId?: string;
+  [key: string]: unknown;
+}
+
+export interface WebSocketRequestContext {
+  routeKey: string;
+  eventType: WebSocketEventType;
+  messageDirection: 'IN';
+  requestId: string;
+  extendedRequestId: string;
+  requestTime: string;
+  requestTimeEpoch: number;
+  connectedAt: number;
+  stage: string;
+  domainName: string;
+  apiId: string;
+  connectionId: string;
+  identity: WebSocketIdentity;
+  /** Present on MESSAGE events only. */
+  messageId?: string;
+  /** Present after a `$connect` authorizer ran. */
+  authorizer?: WebSocketAuthorizer;
+  /** Present on DISCONNECT events only: the WebSocket close code. */
+  disconnectStatusCode?: number;
+  /** Present on DISCONNECT events only. */
+  disconnectReason?: string;
+}
+
+/**
+ * An API Gateway WebSocket event, complete: `@types/aws-lambda` leaves out several of these fields.
+ * `TBody` is what the handler sees as `body` after JSON parsing (the raw string with
+ * `jsonBody: false`, and `undefined` on CONNECT and DISCONNECT).
+ */
+export interface WebSocketEvent<TBody = unknown> {
+  requestContext: WebSocketRequestContext;
+  /** Full request headers on CONNECT; absent on MESSAGE and DISCONNECT. */
+  headers?: Record<string, string | undefined>;
+  multiValueHeaders?: Record<string, string[] | undefined>;
+  /** CONNECT only. */
+  queryStringParameters?: Record<string, string | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  stageVariables?: Record<string, string | undefined> | null;
+  body?: TBody;
+  isBase64Encoded: boolean;
+}
+
+/** What a handler returns. A non-string `body` is sent as JSON. */
+export interface WebSocketResponse {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string | number | boolean>;
+}
+
+/** The result API Gateway expects from a Lambda integration. */
+export interface WebSocketResult {
+  statusCode: number;
+  body?: string;
+  headers?: Record<string, string | number | boolean>;
+}
+
+/**
+ * Sends `data` to one connection. A string goes as its UTF-8 bytes, a `Uint8Array` as is, anything
+ * else as JSON. Throws `PayloadTooLargeError`, `ConnectionGoneError` or `ManagementApiError`.
+ */
+export type SendFn = (connectionId: string, data: unknown) => Promise<void>;
+
+/** The Lambda context with what `webSocketLambda` adds for the current invocation. */
+export interface WebSocketContext extends Context {
+  connectionId: string;
+  routeKey: string;
+  eventType: WebSocketEventType;
+  send: SendFn;
+}
+
+/** One structured line describing a 5xx, handed to `options.logger`. */
+export interface ErrorLogEntry {
+  level: 'error';
+  message: string;
+  error: { name: string; message: string; stack?: string };
+  requestId?: string;
+  awsRequestId?: string;
+  connectionId?: string;
+  routeKey?: string;
+}
+
+export type ErrorLogger = (entry: ErrorLogEntry) => void;
+
+export interface WebSocketLambdaOptions {
+  /**
+   * Parse a string body as JSON (base64-decoded first when `isBase64Encoded`). Default `true`; with
+   * `false` the handler gets the raw string, for text or binary protocols on `$default`.
+   */
+  jsonBody?: boolean;
+  /**
+   * Receives one entry per 5xx. Default: one JSON line on `console.error`. `false` silences.
+   */
+  logger?: ErrorLogger | false;
+  /**
+   * The management API endpoint for `context.send`, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod`.
+   * Default: resolved from the event (see `resolveEndpoint`).
+   */
+  endpoint?: string;
+}
+
+/** The plain function `webSocketLambda` wraps. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an async function that returns nothing is Promise<void>
+export type WebSocketHandlerFn<TBody = unknown> = (
+  event: WebSocketEvent<TBody>,
+  context: WebSocketContext,
+) => WebSocketResponse | undefined | void | Promise<WebSocketResponse | undefined | void>;

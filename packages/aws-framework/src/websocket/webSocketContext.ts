@@ -1,0 +1,67 @@
+import type { MiddlewareObj } from '@middy/core';
+import { createError } from '@middy/util';
+import { postToConnection } from '../connections/operations.js';
+import { normalizeEndpoint, resolveEndpoint } from '../connections/resolveEndpoint.js';
+import type { WebSocketContext, WebSocketEvent, WebSocketEventType } from './types.js';
+
+export interface WebSocketContextOptions {
+  /** Management endpoint for `send`; default resolved from the event on the first send. */
+  endpoint?: string;
+  /**
+   * Refuse events without a connection ID and route key with 400. The class adapter turns this
+   * off: its original specification lets `processWebSocket` decide.
+   */
+  checkEvent?: boolean;
+}
+
+const EVENT_TYPES = new Set<string>(['CONNECT', 'MESSAGE', 'DISCONNECT']);
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+function eventTypeOf(declared: unknown, routeKey: string | undefined): WebSocketEventType {
+  if (typeof declared === 'string' && EVENT_TYPES.has(declared)) return declared as WebSocketEventType;
+  if (routeKey === '$connect') return 'CONNECT';
+  if (routeKey === '$disconnect') return 'DISCONNECT';
+  return 'MESSAGE';
+}
+
+/**
+ * Checks that the event came from an API Gateway WebSocket API and puts `connectionId`, `routeKey`,
+ * `eventType` and `send` on the context.
+ */
+export function webSocketContext(
+  options: WebSocketContextOptions = {},
+): MiddlewareObj<WebSocketEvent, unknown, Error, WebSocketContext> {
+  const checkEvent = options.checkEvent ?? true;
+  const endpoint = options.endpoint === undefined ? undefined : normalizeEndpoint(options.endpoint);
+
+  const webSocketContextBefore: NonNullable<
+    MiddlewareObj<WebSocketEvent, unknown, Error, WebSocketContext>['before']
+  > = (request) => {
+    const event = request.event as WebSocketEvent | null | undefined;
+    const requestContext = event?.requestContext as Partial<WebSocketEvent['requestContext']> | undefined;
+    const connectionId = requestContext?.connectionId;
+    const routeKey = requestContext?.routeKey;
+    if (checkEvent && !(isNonEmptyString(connectionId) && isNonEmptyString(routeKey))) {
+      throw createError(
+        400,
+        'Not an API Gateway WebSocket event: requestContext.connectionId and requestContext.routeKey must be non-empty strings',
+      );
+    }
+
+    // The endpoint is resolved on the first send, not here: most invocations send nothing.
+    let resolvedEndpoint: string | undefined;
+    const context = request.context;
+    context.connectionId = connectionId as string;
+    context.routeKey = routeKey as string;
+    context.eventType = eventTypeOf(requestContext?.eventType, routeKey);
+    context.send = async function sendToConnection(targetId, data) {
+      resolvedEndpoint ??= resolveEndpoint(event, { endpoint });
+      return postToConnection(resolvedEndpoint, targetId, data);
+    };
+  };
+
+  return { before: webSocketContextBefore };
+}

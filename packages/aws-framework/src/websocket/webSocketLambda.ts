@@ -1,0 +1,78 @@
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type {
+  WebSocketContext,
+  WebSocketEvent,
+  WebSocketHandlerFn,
+  WebSocketLambdaOptions,
+  WebSocketResult,
+} from './types.js';
+import { webSocketContext } from './webSocketContext.js';
+import { webSocketErrors } from './webSocketErrors.js';
+import { webSocketJsonBody } from './webSocketJsonBody.js';
+import { webSocketResponse } from './webSocketResponse.js';
+
+/**
+ * The Middy instance `webSocketLambda` returns. It can also be called with a plain Lambda
+ * `Context` (or none) and any event: an event that is not a WebSocket event is answered 400.
+ */
+export type WebSocketLambdaHandler = MiddyfiedHandler<
+  WebSocketEvent,
+  WebSocketResult,
+  Error,
+  WebSocketContext
+> &
+  ((event: unknown, context?: Context) => Promise<WebSocketResult>);
+
+function validateOptions(options: WebSocketLambdaOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('webSocketLambda options must be an object');
+  }
+  const known = new Set(['jsonBody', 'logger', 'endpoint']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new TypeError(`webSocketLambda: unknown option "${key}"`);
+  }
+  if (options.jsonBody !== undefined && typeof options.jsonBody !== 'boolean') {
+    throw new TypeError('webSocketLambda: option "jsonBody" must be a boolean');
+  }
+  if (options.logger !== undefined && options.logger !== false && typeof options.logger !== 'function') {
+    throw new TypeError('webSocketLambda: option "logger" must be a function or false');
+  }
+  if (options.endpoint !== undefined && typeof options.endpoint !== 'string') {
+    throw new TypeError('webSocketLambda: option "endpoint" must be a string');
+  }
+}
+
+/**
+ * Wraps a plain function as an API Gateway WebSocket Lambda handler.
+ *
+ * The function gets the parsed JSON body and a context with `connectionId`, `routeKey`,
+ * `eventType` and `send`; it returns `{ statusCode, body? }` or nothing (200). Thrown client
+ * errors (status 400-499) keep their status and message; anything else becomes a logged 500.
+ * The Middy instance is returned, so `.use()` adds your own middlewares.
+ *
+ * @example
+ * export const handler = webSocketLambda(async (event, context) => {
+ *   await context.send(context.connectionId, { echo: event.body });
+ * });
+ */
+export function webSocketLambda<TBody = unknown>(
+  fn: WebSocketHandlerFn<TBody>,
+  options: WebSocketLambdaOptions = {},
+): WebSocketLambdaHandler {
+  if (typeof fn !== 'function') {
+    throw new TypeError('webSocketLambda(fn): fn must be a function');
+  }
+  validateOptions(options);
+  // One .use() call keeps ours outermost: our before runs first, and our after and onError run
+  // last, so middlewares added later see the injected context and the handler's raw response.
+  const handler = middy<WebSocketEvent, WebSocketResult, Error, WebSocketContext>(
+    fn as unknown as (event: WebSocketEvent, context: WebSocketContext) => Promise<WebSocketResult>,
+  ).use([
+    webSocketContext({ endpoint: options.endpoint }),
+    ...(options.jsonBody === false ? [] : [webSocketJsonBody()]),
+    webSocketResponse(),
+    webSocketErrors({ logger: options.logger }),
+  ] as never);
+  return handler as unknown as WebSocketLambdaHandler;
+}
