@@ -17,6 +17,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    globalSetup: ['./test/buildPackages.ts'],
     typecheck: {
       enabled: true,
       include: ['packages/*/test/**/*.test-d.ts', 'examples/*/test/**/*.test-d.ts'],
