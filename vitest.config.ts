@@ -5,8 +5,8 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    // Tests run against the TypeScript sources, so `pnpm test` needs no build first; the
-    // package's built exports are checked by their own test (packages/aws-framework/test/exports.test.ts).
+    // Tests import the TypeScript sources; those that import the package as users do (through its
+    // exports map into dist/) run after the global setup has built it.
     alias: [
       {
         find: /^aws-framework\/testing$/,
@@ -18,9 +18,11 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     globalSetup: ['./test/buildPackages.ts'],
+    // Type tests: tsc over the package's strict config with test/ included, failing like any test.
     typecheck: {
       enabled: true,
-      include: ['packages/*/test/**/*.test-d.ts', 'examples/*/test/**/*.test-d.ts'],
+      include: ['packages/aws-framework/test/**/*.test-d.ts'],
+      tsconfig: source('./packages/aws-framework/test/tsconfig.json'),
     },
     testTimeout: 15_000,
     hookTimeout: 15_000,

@@ -47,7 +47,9 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
 
   protected async process(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
     this.#stack ??= this.#buildStack();
-    const invocationContext = (context ?? {}) as WebSocketContext;
+    // A copy per invocation: what the middlewares add (send, connectionId) must not leak into
+    // another invocation handed the same context object.
+    const invocationContext = { ...context } as WebSocketContext;
     return currentInvocation.run(invocationContext, () => this.#stack!(event, invocationContext));
   }
 

@@ -119,9 +119,11 @@ export interface WebSocketLambdaOptions {
   endpoint?: string;
 }
 
-/** The plain function `webSocketLambda` wraps. */
 // biome-ignore lint/suspicious/noConfusingVoidType: an async function that returns nothing is Promise<void>
+type HandlerReturn = WebSocketResponse | undefined | void;
+
+/** The plain function `webSocketLambda` wraps. */
 export type WebSocketHandlerFn<TBody = unknown> = (
   event: WebSocketEvent<TBody>,
   context: WebSocketContext,
-) => WebSocketResponse | undefined | void | Promise<WebSocketResponse | undefined | void>;
+) => HandlerReturn | Promise<HandlerReturn>;

@@ -17,7 +17,17 @@ function describeThrown(thrown: unknown): ErrorLogEntry['error'] {
   if (thrown instanceof Error) {
     return { name: thrown.name, message: thrown.message, stack: thrown.stack };
   }
-  return { name: typeof thrown, message: String(thrown) };
+  const { name, message } = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as {
+    name?: unknown;
+    message?: unknown;
+  };
+  let printed: string;
+  try {
+    printed = typeof message === 'string' ? message : String(thrown);
+  } catch {
+    printed = Object.prototype.toString.call(thrown);
+  }
+  return { name: typeof name === 'string' ? name : typeof thrown, message: printed };
 }
 
 type ErrorRequest = Request<WebSocketEvent, unknown, unknown, WebSocketContext>;
@@ -35,42 +45,71 @@ export function webSocketErrors(
   // that Middy users throw, createError and http-errors, behave here as they do in Middy.
   const classify = httpErrorHandler({ logger: false }).onError as (request: unknown) => void;
 
+  // Middy's handler writes `expose` onto the error it classifies; a copy keeps that working for
+  // frozen errors (shared constants) and leaves the caller's error object untouched.
+  const clientErrorOf = (thrown: unknown): { statusCode: number; message: string } | undefined => {
+    if (typeof thrown !== 'object' || thrown === null) return undefined;
+    const { statusCode, expose, message } = thrown as {
+      statusCode?: unknown;
+      expose?: unknown;
+      message?: unknown;
+    };
+    const probe = {
+      event: undefined,
+      context: undefined,
+      response: undefined,
+      error: { statusCode, expose, message },
+    };
+    classify(probe);
+    const status = (probe.response as { statusCode?: unknown } | undefined)?.statusCode;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499)
+      return undefined;
+    return { statusCode: status, message: String(probe.error.message ?? '') };
+  };
+
+  const logFailure = (request: ErrorRequest, thrown: unknown) => {
+    if (!logger) return;
+    const requestContext = (request.event as Partial<WebSocketEvent> | null | undefined)?.requestContext;
+    logger({
+      level: 'error',
+      message: 'WebSocket handler failed',
+      error: describeThrown(thrown),
+      requestId: requestContext?.requestId,
+      awsRequestId: request.context?.awsRequestId,
+      connectionId: requestContext?.connectionId,
+      routeKey: requestContext?.routeKey,
+    });
+  };
+
   const webSocketErrorsOnError = (request: ErrorRequest) => {
     if (request.response !== undefined) return;
     const thrown = request.error;
-    classify(request);
-    const statusCode = (request.response as { statusCode?: unknown } | undefined)?.statusCode;
-    if (
-      typeof statusCode === 'number' &&
-      Number.isInteger(statusCode) &&
-      statusCode >= 400 &&
-      statusCode < 500
-    ) {
-      const message = (request.error as { message?: unknown } | undefined)?.message;
-      request.response = { statusCode, body: JSON.stringify({ message: String(message ?? '') }) };
+    let clientError: { statusCode: number; message: string } | undefined;
+    try {
+      clientError = clientErrorOf(thrown);
+    } catch {
+      // An error whose properties throw when read is no client error we can describe.
+    }
+    if (clientError) {
+      request.response = {
+        statusCode: clientError.statusCode,
+        body: JSON.stringify({ message: clientError.message }),
+      };
       return;
     }
-
-    const requestContext = (request.event as Partial<WebSocketEvent> | null | undefined)?.requestContext;
-    const connectionId = requestContext?.connectionId;
-    const requestId = requestContext?.requestId;
-    if (logger) {
+    try {
+      logFailure(request, thrown);
+    } catch {
       // A failing logger must not turn a 500 into a throw out of the handler.
-      try {
-        logger({
-          level: 'error',
-          message: 'WebSocket handler failed',
-          error: describeThrown(thrown),
-          requestId,
-          awsRequestId: request.context?.awsRequestId,
-          connectionId,
-          routeKey: requestContext?.routeKey,
-        });
-      } catch {}
     }
+    const requestContext = (request.event as Partial<WebSocketEvent> | null | undefined)?.requestContext;
     request.response = {
       statusCode: 500,
-      body: JSON.stringify({ message: INTERNAL_ERROR_MESSAGE, connectionId, requestId }),
+      body: JSON.stringify({
+        message: INTERNAL_ERROR_MESSAGE,
+        connectionId: requestContext?.connectionId,
+        requestId: requestContext?.requestId,
+      }),
     };
   };
 

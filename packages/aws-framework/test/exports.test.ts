@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const exampleDir = fileURLToPath(new URL('../../../examples/echo/', import.meta.url));
+
+// Runs in a child process from an example folder, so `aws-framework` resolves as it does for a
+// user: through the workspace link and the package's exports map into dist/.
+async function importAsUser(specifier: string): Promise<string[]> {
+  const script = `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: exampleDir,
+  });
+  return JSON.parse(stdout) as string[];
+}
+
+describe('the published package', () => {
+  it('exports the public API from the built entry point', async () => {
+    expect(await importAsUser('aws-framework')).toEqual([
+      'BaseLambda',
+      'ConnectionGoneError',
+      'MAX_PAYLOAD_BYTES',
+      'ManagementApiError',
+      'PayloadTooLargeError',
+      'WebSocketLambda',
+      'connections',
+      'resolveEndpoint',
+      'routes',
+      'webSocketLambda',
+    ]);
+  });
+
+  it('exports the event builders from aws-framework/testing', async () => {
+    expect(await importAsUser('aws-framework/testing')).toEqual([
+      'createConnectEvent',
+      'createDisconnectEvent',
+      'createLambdaContext',
+      'createMessageEvent',
+    ]);
+  });
+
+  it('declares ESM only, Node >= 22, no side effects, and types beside every import', async () => {
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(manifest.type).toBe('module');
+    expect(manifest.engines.node).toBe('>=22');
+    expect(manifest.sideEffects).toBe(false);
+    for (const [subpath, target] of Object.entries<{ types: string; import: string }>(manifest.exports)) {
+      if (subpath === './package.json') continue;
+      expect(target.types).toMatch(/^\.\/dist\/.*\.d\.ts$/);
+      expect(target.import).toMatch(/^\.\/dist\/.*\.js$/);
+      await expect(readFile(new URL(`../${target.types}`, import.meta.url))).resolves.toBeDefined();
+    }
+  });
+});

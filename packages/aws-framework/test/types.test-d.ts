@@ -1,0 +1,181 @@
+import {
+  routes,
+  type SendFn,
+  type WebSocketContext,
+  type WebSocketEvent,
+  type WebSocketEventType,
+  type WebSocketHandlerFn,
+  type WebSocketResult,
+  webSocketLambda,
+} from 'aws-framework';
+import { createLambdaContext, createMessageEvent } from 'aws-framework/testing';
+import type { Context } from 'aws-lambda';
+import { describe, expectTypeOf, it } from 'vitest';
+
+describe('webSocketLambda', () => {
+  it('types the body from its type argument and the context it adds', () => {
+    webSocketLambda<{ message: string }>(async (event, context) => {
+      expectTypeOf(event).toEqualTypeOf<WebSocketEvent<{ message: string }>>();
+      expectTypeOf(event.body).toEqualTypeOf<{ message: string } | undefined>();
+      expectTypeOf(context).toEqualTypeOf<WebSocketContext>();
+      expectTypeOf(context.send).toEqualTypeOf<(connectionId: string, data: unknown) => Promise<void>>();
+      expectTypeOf(context.send).toEqualTypeOf<SendFn>();
+      expectTypeOf(context.connectionId).toEqualTypeOf<string>();
+      expectTypeOf(context.routeKey).toEqualTypeOf<string>();
+      expectTypeOf(context.eventType).toEqualTypeOf<'CONNECT' | 'MESSAGE' | 'DISCONNECT'>();
+      expectTypeOf(context.eventType).toEqualTypeOf<WebSocketEventType>();
+      // Still the Lambda context underneath.
+      expectTypeOf(context).toExtend<Context>();
+      expectTypeOf(context.awsRequestId).toEqualTypeOf<string>();
+
+      // @ts-expect-error the body may be undefined (CONNECT, DISCONNECT)
+      event.body.message;
+      // @ts-expect-error the body type has no such field
+      event.body?.other;
+      // @ts-expect-error send takes a connection ID string first
+      await context.send(42, 'hi');
+    });
+  });
+
+  it('defaults the body to unknown', () => {
+    webSocketLambda((event) => {
+      expectTypeOf(event.body).toEqualTypeOf<unknown>();
+    });
+  });
+
+  it('accepts a handler that returns nothing or a WebSocketResponse', () => {
+    webSocketLambda(() => {});
+    webSocketLambda(async () => {});
+    webSocketLambda(() => ({ statusCode: 200 }));
+    webSocketLambda(async () => ({ statusCode: 200, body: { ok: true }, headers: { 'x-a': 'b', 'x-n': 1 } }));
+    // @ts-expect-error statusCode must be a number
+    webSocketLambda(async () => ({ statusCode: '200' }));
+    // @ts-expect-error a bare string is not a response
+    webSocketLambda(async () => 'hello');
+  });
+
+  it('checks its options', () => {
+    webSocketLambda(() => {}, { jsonBody: false, logger: false, endpoint: 'https://example.com/prod' });
+    webSocketLambda(() => {}, {
+      logger: (entry) => {
+        expectTypeOf(entry.level).toEqualTypeOf<'error'>();
+        expectTypeOf(entry.error.name).toEqualTypeOf<string>();
+      },
+    });
+    // @ts-expect-error jsonBody is a boolean
+    webSocketLambda(() => {}, { jsonBody: 'yes' });
+    // @ts-expect-error logger is a function or false
+    webSocketLambda(() => {}, { logger: 42 });
+    // @ts-expect-error unknown option
+    webSocketLambda(() => {}, { jsonbody: true });
+  });
+
+  it('returns a handler callable with a built event and a Lambda context, resolving to a result', () => {
+    const handler = webSocketLambda(async () => {});
+    expectTypeOf(handler).toBeCallableWith(createMessageEvent({ a: 1 }), createLambdaContext());
+    expectTypeOf(handler).toBeCallableWith(null);
+    expectTypeOf(handler(null)).toEqualTypeOf<Promise<WebSocketResult>>();
+  });
+
+  it('returns from .use() something still callable', () => {
+    const handler = webSocketLambda(async () => {});
+    const used = handler.use({
+      before: (request) => {
+        request.context.connectionId;
+      },
+    });
+    expectTypeOf(used).toBeFunction();
+    expectTypeOf(used.use).toBeFunction();
+    const context: WebSocketContext = {
+      ...createLambdaContext(),
+      connectionId: 'abc=',
+      routeKey: '$default',
+      eventType: 'MESSAGE',
+      send: async () => {},
+    };
+    expectTypeOf(used).toBeCallableWith(createMessageEvent({ a: 1 }), context);
+  });
+});
+
+describe('routes', () => {
+  it('accepts routes annotated with their own body type and types their context', () => {
+    const handler = webSocketLambda(
+      routes({
+        $connect: async () => {},
+        sendMessage: async (event: WebSocketEvent<{ n: number }>, context) => {
+          expectTypeOf(event.body).toEqualTypeOf<{ n: number } | undefined>();
+          expectTypeOf(context).toEqualTypeOf<WebSocketContext>();
+          return { statusCode: 200, body: { doubled: (event.body?.n ?? 0) * 2 } };
+        },
+        $default: (_event, context) => {
+          expectTypeOf(context.routeKey).toEqualTypeOf<string>();
+        },
+      }),
+    );
+    expectTypeOf(handler).toBeFunction();
+    expectTypeOf(routes).returns.toEqualTypeOf<WebSocketHandlerFn>();
+  });
+
+  it('refuses a route that is not a function', () => {
+    // @ts-expect-error a route must be a function
+    routes({ sendMessage: 'nope' });
+  });
+});
+
+describe('WebSocketEvent', () => {
+  type RequestContext = WebSocketEvent['requestContext'];
+
+  it('has the complete requestContext API Gateway sends', () => {
+    expectTypeOf<RequestContext['routeKey']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['eventType']>().toEqualTypeOf<'CONNECT' | 'MESSAGE' | 'DISCONNECT'>();
+    expectTypeOf<RequestContext['messageDirection']>().toEqualTypeOf<'IN'>();
+    expectTypeOf<RequestContext['connectionId']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['requestId']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['extendedRequestId']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['requestTime']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['requestTimeEpoch']>().toEqualTypeOf<number>();
+    expectTypeOf<RequestContext['connectedAt']>().toEqualTypeOf<number>();
+    expectTypeOf<RequestContext['stage']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['domainName']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['apiId']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['identity']['sourceIp']>().toEqualTypeOf<string>();
+    expectTypeOf<RequestContext['identity']['userAgent']>().toEqualTypeOf<string | null | undefined>();
+  });
+
+  it('has the fields only some events carry as optional', () => {
+    expectTypeOf<RequestContext>().toHaveProperty('messageId');
+    expectTypeOf<RequestContext['messageId']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<RequestContext['disconnectStatusCode']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<RequestContext['disconnectReason']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<NonNullable<RequestContext['authorizer']>['principalId']>().toEqualTypeOf<
+      string | undefined
+    >();
+    // Optional, not required: an event without them is still a WebSocketEvent.
+    expectTypeOf<{
+      requestContext: Omit<
+        RequestContext,
+        'messageId' | 'disconnectStatusCode' | 'disconnectReason' | 'authorizer'
+      >;
+      isBase64Encoded: boolean;
+    }>().toExtend<WebSocketEvent>();
+  });
+
+  it('has the top-level fields', () => {
+    expectTypeOf<WebSocketEvent['isBase64Encoded']>().toEqualTypeOf<boolean>();
+    expectTypeOf<WebSocketEvent['headers']>().toEqualTypeOf<Record<string, string | undefined> | undefined>();
+    expectTypeOf<WebSocketEvent['multiValueHeaders']>().toEqualTypeOf<
+      Record<string, string[] | undefined> | undefined
+    >();
+    expectTypeOf<WebSocketEvent['queryStringParameters']>().toEqualTypeOf<
+      Record<string, string | undefined> | null | undefined
+    >();
+    expectTypeOf<WebSocketEvent['stageVariables']>().toEqualTypeOf<
+      Record<string, string | undefined> | null | undefined
+    >();
+    expectTypeOf<WebSocketEvent<{ n: number }>['body']>().toEqualTypeOf<{ n: number } | undefined>();
+  });
+
+  it('is what the builders in aws-framework/testing return', () => {
+    expectTypeOf(createMessageEvent({ a: 1 })).toEqualTypeOf<WebSocketEvent<string>>();
+  });
+});
