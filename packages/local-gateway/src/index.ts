@@ -1,0 +1,2 @@
+export type { GatewayLogger, LambdaHandler, LocalGatewayOptions } from './options.js';
+export { type LocalGateway, startLocalGateway } from './startLocalGateway.js';
