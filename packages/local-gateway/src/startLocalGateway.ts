@@ -138,7 +138,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   function touch(connection: Connection): void {
     connection.lastActiveAt = Date.now();
-    connection.idleTimer.refresh();
   }
 
   function closeByGateway(connection: Connection, code: number, reason: string): void {
@@ -239,7 +238,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
     if (socket.destroyed || shuttingDown) {
       // Accepted by $connect, but the client left (or we are stopping) before the handshake ended.
-      void deliverDisconnect(facts, 1006, CLOSE_REASONS[1006] as string);
+      trackDisconnect(deliverDisconnect(facts, 1006, CLOSE_REASONS[1006] as string));
       refuseUpgrade(socket, 503);
       return;
     }
@@ -283,12 +282,14 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       connections.delete(connection.connectionId);
       const statusCode = connection.closedBy?.statusCode ?? code;
       const why = connection.closedBy?.reason ?? (reason.toString('utf8') || CLOSE_REASONS[code] || 'Closed');
-      const delivered = deliverDisconnect(connection, statusCode, why).finally(() => {
-        closingConnections.delete(delivered);
-        connection.markGone();
-      });
-      closingConnections.add(delivered);
+      trackDisconnect(deliverDisconnect(connection, statusCode, why).finally(() => connection.markGone()));
     });
+  }
+
+  /** close() waits for every $disconnect still being delivered. */
+  function trackDisconnect(delivery: Promise<void>): void {
+    closingConnections.add(delivery);
+    void delivery.finally(() => closingConnections.delete(delivery));
   }
 
   async function deliverDisconnect(
@@ -308,6 +309,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   async function onMessage(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
     touch(connection);
+    // Only the client's own messages keep a connection from idling out, as on AWS, where clients
+    // send heartbeats because server pushes do not count.
+    connection.idleTimer.refresh();
     const body = isBinary ? data.toString('base64') : data.toString('utf8');
     // Binary frames cannot be read by a body expression, so they always take $default.
     const routeKey = isBinary ? '$default' : selectRouteKey(body, config.routeSelectionPath, isKnownRoute);
@@ -336,7 +340,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
   }
 
-  async function close(): Promise<void> {
+  let closed: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closed ??= shutDown();
+    return closed;
+  }
+
+  async function shutDown(): Promise<void> {
     shuttingDown = true;
     const open = [...connections.values()];
     for (const connection of open) closeByGateway(connection, 1001, 'Gateway shutting down');
