@@ -12,6 +12,10 @@ export default defineConfig({
         find: /^aws-framework\/testing$/,
         replacement: source('./packages/aws-framework/src/testing/index.ts'),
       },
+      {
+        find: /^aws-framework\/dynamodb$/,
+        replacement: source('./packages/aws-framework/src/dynamodb/index.ts'),
+      },
       { find: /^aws-framework$/, replacement: source('./packages/aws-framework/src/index.ts') },
     ],
   },

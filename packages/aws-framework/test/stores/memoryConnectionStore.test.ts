@@ -1,0 +1,4 @@
+import { MemoryConnectionStore } from 'aws-framework';
+import { describeConnectionStoreContract } from './connectionStore.contract.js';
+
+describeConnectionStoreContract('MemoryConnectionStore', () => new MemoryConnectionStore());
