@@ -1,12 +1,22 @@
 export { BaseLambda } from './classes/BaseLambda.js';
 export { WebSocketLambda, type WebSocketLambdaClassOptions } from './classes/WebSocketLambda.js';
+export {
+  BroadcastError,
+  type BroadcastOptions,
+  type BroadcastReport,
+  type BroadcastTargets,
+  DEFAULT_BROADCAST_CONCURRENCY,
+} from './connections/broadcast.js';
 export { type Connections, type ConnectionsOptions, connections } from './connections/connections.js';
 export { MAX_PAYLOAD_BYTES } from './connections/encodePayload.js';
 export { ConnectionGoneError, ManagementApiError, PayloadTooLargeError } from './connections/errors.js';
 export type { ConnectionInfo } from './connections/operations.js';
 export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
+export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
+export { MemoryConnectionStore } from './stores/MemoryConnectionStore.js';
 export { type RouteTable, routes } from './websocket/routes.js';
 export type {
+  BroadcastFn,
   ErrorLogEntry,
   ErrorLogger,
   SendFn,

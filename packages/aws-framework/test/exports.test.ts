@@ -20,9 +20,12 @@ describe('the published package', () => {
   it('exports the public API from the built entry point', async () => {
     expect(await importAsUser('aws-framework')).toEqual([
       'BaseLambda',
+      'BroadcastError',
       'ConnectionGoneError',
+      'DEFAULT_BROADCAST_CONCURRENCY',
       'MAX_PAYLOAD_BYTES',
       'ManagementApiError',
+      'MemoryConnectionStore',
       'PayloadTooLargeError',
       'WebSocketLambda',
       'connections',
@@ -38,6 +41,16 @@ describe('the published package', () => {
       'createDisconnectEvent',
       'createLambdaContext',
       'createMessageEvent',
+    ]);
+  });
+
+  it('exports the DynamoDB store and its table helpers from aws-framework/dynamodb', async () => {
+    expect(await importAsUser('aws-framework/dynamodb')).toEqual([
+      'CONNECTIONS_TABLE_KEYS',
+      'DEFAULT_TTL_MARGIN_SECONDS',
+      'DynamoDbConnectionStore',
+      'connectionsTableDefinition',
+      'createConnectionsTable',
     ]);
   });
 

@@ -92,6 +92,7 @@ describe('webSocketLambda', () => {
       routeKey: '$default',
       eventType: 'MESSAGE',
       send: async () => {},
+      broadcast: async () => ({ sent: 0, gone: [], failed: [] }),
     };
     expectTypeOf(used).toBeCallableWith(createMessageEvent({ a: 1 }), context);
   });

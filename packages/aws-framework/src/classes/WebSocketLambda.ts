@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../connections/broadcast.js';
 import type { WebSocketContext, WebSocketLambdaOptions, WebSocketResponse } from '../websocket/types.js';
 import { webSocketContext } from '../websocket/webSocketContext.js';
 import { INTERNAL_ERROR_MESSAGE, webSocketErrors } from '../websocket/webSocketErrors.js';
@@ -67,11 +68,24 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
 
   /** As `context.send`, to the endpoint of the invocation it is called from. */
   protected async sendMessage(connectionId: string, data: unknown): Promise<void> {
+    return this.#currentContext('sendMessage').send(connectionId, data);
+  }
+
+  /** As `context.broadcast`, to the endpoint of the invocation it is called from. */
+  protected async broadcast(
+    targets: BroadcastTargets,
+    data: unknown,
+    options?: BroadcastOptions,
+  ): Promise<BroadcastReport> {
+    return this.#currentContext('broadcast').broadcast(targets, data, options);
+  }
+
+  #currentContext(caller: string): WebSocketContext {
     const context = currentInvocation.getStore();
     if (!context?.send) {
-      throw new Error('sendMessage() was called outside an invocation of handler(); use connections() there');
+      throw new Error(`${caller}() was called outside an invocation of handler(); use connections() there`);
     }
-    return context.send(connectionId, data);
+    return context;
   }
 
   #buildStack(): Stack {

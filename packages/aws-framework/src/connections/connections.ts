@@ -1,4 +1,5 @@
-import type { SendFn } from '../websocket/types.js';
+import type { BroadcastFn, SendFn } from '../websocket/types.js';
+import { broadcastTo } from './broadcast.js';
 import { type ConnectionInfo, deleteConnection, getConnection, postToConnection } from './operations.js';
 import { ENDPOINT_ENV_VAR, normalizeEndpoint } from './resolveEndpoint.js';
 
@@ -9,6 +10,8 @@ export interface ConnectionsOptions {
 
 export interface Connections {
   send: SendFn;
+  /** One message to many connections; see `BroadcastOptions`. */
+  broadcast: BroadcastFn;
   /** Closes the connection; resolves when it is already gone. */
   disconnect(connectionId: string): Promise<void>;
   /** Throws `ConnectionGoneError` when the connection no longer exists. */
@@ -31,6 +34,7 @@ export function connections(options: ConnectionsOptions = {}): Connections {
   const endpoint = normalizeEndpoint(configured);
   return {
     send: (connectionId, data) => postToConnection(endpoint, connectionId, data),
+    broadcast: (targets, data, broadcastOptions) => broadcastTo(endpoint, targets, data, broadcastOptions),
     disconnect: (connectionId) => deleteConnection(endpoint, connectionId),
     info: (connectionId) => getConnection(endpoint, connectionId),
   };

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../connections/broadcast.js';
 
 /** The three kinds of event API Gateway delivers to a WebSocket integration. */
 export type WebSocketEventType = 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
@@ -81,12 +82,23 @@ export interface WebSocketResult {
  */
 export type SendFn = (connectionId: string, data: unknown) => Promise<void>;
 
+/**
+ * Sends one message to many connections with bounded concurrency and reports where each went.
+ * See `BroadcastOptions` and `BroadcastReport`.
+ */
+export type BroadcastFn = (
+  targets: BroadcastTargets,
+  data: unknown,
+  options?: BroadcastOptions,
+) => Promise<BroadcastReport>;
+
 /** The Lambda context with what `webSocketLambda` adds for the current invocation. */
 export interface WebSocketContext extends Context {
   connectionId: string;
   routeKey: string;
   eventType: WebSocketEventType;
   send: SendFn;
+  broadcast: BroadcastFn;
 }
 
 /** One structured line describing a 5xx, handed to `options.logger`. */

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { createError } from '@middy/util';
+import { broadcastTo } from '../connections/broadcast.js';
 import { postToConnection } from '../connections/operations.js';
 import { normalizeEndpoint, resolveEndpoint } from '../connections/resolveEndpoint.js';
 import type { WebSocketContext, WebSocketEvent, WebSocketEventType } from './types.js';
@@ -53,13 +54,19 @@ export function webSocketContext(
 
     // The endpoint is resolved on the first send, not here: most invocations send nothing.
     let resolvedEndpoint: string | undefined;
+    const endpointOfEvent = () => {
+      resolvedEndpoint ??= resolveEndpoint(event, { endpoint });
+      return resolvedEndpoint;
+    };
     const context = request.context;
     context.connectionId = connectionId as string;
     context.routeKey = routeKey as string;
     context.eventType = eventTypeOf(requestContext?.eventType, routeKey);
     context.send = async function sendToConnection(targetId, data) {
-      resolvedEndpoint ??= resolveEndpoint(event, { endpoint });
-      return postToConnection(resolvedEndpoint, targetId, data);
+      return postToConnection(endpointOfEvent(), targetId, data);
+    };
+    context.broadcast = async function broadcastToConnections(targets, data, broadcastOptions) {
+      return broadcastTo(endpointOfEvent(), targets, data, broadcastOptions);
     };
   };
 
