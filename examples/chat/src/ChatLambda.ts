@@ -1,14 +1,22 @@
-// The usage example of the original WebSocketLambda specification, as written there (imports,
-// methods and the exported handler), with its storage stubs filled in.
+// The usage example of the original WebSocketLambda specification, kept in its shape (imports,
+// processWebSocket's switch, the helper methods and the exported handler), with its stubs filled
+// in: the same connection store and input rules as the functional chat, so both answer alike.
 // biome-ignore-all lint/style/useImportType: the specification's imports, kept as written (see tsconfig.json)
-import { WebSocketLambda, WebSocketResponse } from 'aws-framework';
+import { ConnectionStore, WebSocketLambda, WebSocketResponse } from 'aws-framework';
 import { APIGatewayProxyEvent } from 'aws-lambda';
+import { checkMember, checkMessage, memberOf, USAGE } from './chatRules.js';
+import { connectionStoreFromEnv } from './connectionStoreFromEnv.js';
 
-// Process-local: each Lambda instance (and each test process) has its own set, and a cold start
-// forgets it. A later connection store (memory / DynamoDB) replaces it.
-const connectionIds = new Set<string>();
+const defaultStore = await connectionStoreFromEnv();
 
 export class ChatLambda extends WebSocketLambda {
+  private readonly store: ConnectionStore;
+
+  constructor(store: ConnectionStore = defaultStore) {
+    super();
+    this.store = store;
+  }
+
   protected async processWebSocket(event: APIGatewayProxyEvent): Promise<WebSocketResponse> {
     const connectionId = this.getConnectionId(event);
     const routeKey = this.getRouteKey(event);
@@ -22,19 +30,14 @@ export class ChatLambda extends WebSocketLambda {
 
     switch (routeKey) {
       case '$connect':
-        await this.handleConnect(connectionId);
-        break;
+        return this.handleConnect(event, connectionId);
       case '$disconnect':
         await this.handleDisconnect(connectionId);
         break;
       case 'sendMessage':
-        await this.handleSendMessage(event, connectionId);
-        break;
+        return this.handleSendMessage(event, connectionId);
       default:
-        return {
-          statusCode: 400,
-          body: { message: 'Unknown route key' },
-        };
+        await this.sendMessage(connectionId, { help: USAGE });
     }
 
     return {
@@ -42,43 +45,59 @@ export class ChatLambda extends WebSocketLambda {
     };
   }
 
-  private async handleConnect(connectionId: string): Promise<void> {
-    // Store connection ID in database
-    connectionIds.add(connectionId);
+  private async handleConnect(event: APIGatewayProxyEvent, connectionId: string): Promise<WebSocketResponse> {
+    const member = checkMember(event.queryStringParameters);
+    if (!member.ok) return { statusCode: 400, body: { message: member.message } };
+    await this.store.save({
+      connectionId,
+      connectedAt: event.requestContext.connectedAt ?? Date.now(),
+      data: { ...member.value },
+    });
+    await this.store.join(member.value.room, connectionId);
+    return { statusCode: 200 };
   }
 
   private async handleDisconnect(connectionId: string): Promise<void> {
-    // Remove connection ID from database
-    connectionIds.delete(connectionId);
+    await this.store.remove(connectionId);
   }
 
-  private async handleSendMessage(event: APIGatewayProxyEvent, connectionId: string): Promise<void> {
-    const body = JSON.parse(event.body || '{}');
-    const message = body.message;
-
-    // Broadcast message to all connections
-    const connections = await this.getAllConnections();
-
-    for (const targetConnectionId of connections) {
-      try {
-        await this.sendMessage(targetConnectionId, {
-          from: connectionId,
-          message,
-        });
-      } catch (error) {
-        // Handle connection errors
-        // A connection that vanished without a $disconnect answers 410: forget it. Any other
-        // failure skips that connection and the broadcast goes on, as in the specification.
-        if (error instanceof Error && error.name === 'ConnectionGoneError') {
-          connectionIds.delete(targetConnectionId);
-        }
-      }
+  private async handleSendMessage(
+    event: APIGatewayProxyEvent,
+    connectionId: string,
+  ): Promise<WebSocketResponse> {
+    let body: unknown;
+    try {
+      body = JSON.parse(event.body || '{}');
+    } catch {
+      body = undefined;
     }
+    const message = checkMessage(body);
+    if (!message.ok) return this.tellSender(connectionId, 400, message.message);
+    const sender = memberOf((await this.store.get(connectionId))?.data);
+    if (!sender)
+      return this.tellSender(connectionId, 410, 'this connection is no longer registered: reconnect');
+
+    // The specification sent to each connection in turn; broadcast keeps its concurrency bounded
+    // and removes connections that are gone (410) from the store.
+    await this.broadcast(
+      this.getAllConnections(sender.room),
+      { from: sender.name, message: message.value },
+      { store: this.store },
+    );
+    return { statusCode: 200 };
   }
 
-  private async getAllConnections(): Promise<string[]> {
-    // Retrieve all connection IDs from database
-    return [...connectionIds];
+  private getAllConnections(room: string): AsyncIterable<string> {
+    return this.store.members(room);
+  }
+
+  private async tellSender(
+    connectionId: string,
+    statusCode: number,
+    message: string,
+  ): Promise<WebSocketResponse> {
+    await this.sendMessage(connectionId, { error: message });
+    return { statusCode, body: { message } };
   }
 }
 

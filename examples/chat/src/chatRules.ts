@@ -1,0 +1,56 @@
+/**
+ * The chat's input rules, shared by the functional and the class version so both answer alike.
+ * Everything a client sends is checked here before it reaches the store or another client.
+ */
+
+export const DEFAULT_ROOM = 'lobby';
+export const DEFAULT_NAME = 'guest';
+export const MAX_NAME_LENGTH = 32;
+export const MAX_ROOM_LENGTH = 32;
+export const MAX_MESSAGE_LENGTH = 1_000;
+
+export const USAGE = 'Send {"action":"sendMessage","message":"..."} to talk to your room';
+
+const ROOM_PATTERN = /^[A-Za-z0-9 _-]+$/;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export interface Member {
+  name: string;
+  room: string;
+}
+
+/** `name` and `room` from the `$connect` query string, defaulted when absent. */
+export function checkMember(query: Record<string, string | undefined> | null | undefined): Checked<Member> {
+  const name = (query?.name ?? '').trim() || DEFAULT_NAME;
+  const room = (query?.room ?? '').trim() || DEFAULT_ROOM;
+  if (name.length > MAX_NAME_LENGTH) {
+    return { ok: false, message: `name must be at most ${MAX_NAME_LENGTH} characters` };
+  }
+  if (room.length > MAX_ROOM_LENGTH || !ROOM_PATTERN.test(room)) {
+    return {
+      ok: false,
+      message: `room must be 1 to ${MAX_ROOM_LENGTH} letters, digits, spaces, _ or -`,
+    };
+  }
+  return { ok: true, value: { name, room } };
+}
+
+/** The `message` of a `sendMessage` body. */
+export function checkMessage(body: unknown): Checked<string> {
+  const message = (body as { message?: unknown } | null | undefined)?.message;
+  if (typeof message !== 'string' || message.trim() === '') {
+    return { ok: false, message: 'message is required: a non-empty string' };
+  }
+  if (message.length > MAX_MESSAGE_LENGTH) {
+    return { ok: false, message: `message must be at most ${MAX_MESSAGE_LENGTH} characters` };
+  }
+  return { ok: true, value: message };
+}
+
+/** The member a stored connection's data describes, if it is one. */
+export function memberOf(data: Record<string, unknown> | undefined): Member | undefined {
+  const name = data?.name;
+  const room = data?.room;
+  return typeof name === 'string' && typeof room === 'string' ? { name, room } : undefined;
+}
