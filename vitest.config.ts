@@ -20,7 +20,11 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'examples/*/infra/test/**/*.test.ts',
+    ],
     globalSetup: ['./test/buildPackages.ts'],
     // Type tests: tsc over the package's strict config with test/ included, failing like any test.
     typecheck: {

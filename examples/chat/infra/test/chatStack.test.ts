@@ -1,0 +1,253 @@
+// Synthesis tests: the chat stack's CloudFormation, with bundling skipped (no esbuild, no AWS account).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CONNECTIONS_TABLE_KEYS, connectionsTableDefinition } from 'aws-framework/dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_HANDLER_ENTRY, CHAT_ROUTES, ChatStack } from '../lib/ChatStack.js';
+import { WebSocketBackend } from '../lib/WebSocketBackend.js';
+
+let stack: ChatStack;
+let template: Template;
+
+beforeAll(() => {
+  // An empty list of stacks to bundle: NodejsFunction skips esbuild and stages a placeholder.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // Environment-agnostic, as bin/chat.ts makes it: one template for any account and region.
+  stack = new ChatStack(app, 'ChatTest');
+  template = Template.fromStack(stack);
+}, 60_000);
+
+/** The one logical ID of a resource type. */
+function onlyResourceId(type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  expect(ids, type).toHaveLength(1);
+  return ids[0]!;
+}
+
+const apiRef = () => ({ Ref: onlyResourceId('AWS::ApiGatewayV2::Api') });
+const functionId = () => onlyResourceId('AWS::Lambda::Function');
+
+describe('the WebSocket API', () => {
+  it('is a WebSocket API selecting routes by $request.body.action', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+  });
+
+  it('has exactly the four routes, each integrated with the chat Lambda', () => {
+    expect(CHAT_ROUTES).toEqual(['$connect', '$disconnect', '$default', 'sendMessage']);
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+      ['$connect', '$default', '$disconnect', 'sendMessage'].sort(),
+    );
+    const integrationId = onlyResourceId('AWS::ApiGatewayV2::Integration');
+    for (const route of routes) {
+      expect(route.Properties.ApiId).toEqual(apiRef());
+      expect(route.Properties.Target).toEqual({
+        'Fn::Join': ['', ['integrations/', { Ref: integrationId }]],
+      });
+      expect(route.Properties.AuthorizationType).toBe('NONE');
+    }
+  });
+
+  it('integrates by Lambda proxy with the chat function, one integration for every route', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      ApiId: apiRef(),
+      IntegrationType: 'AWS_PROXY',
+    });
+    const integration = template.findResources('AWS::ApiGatewayV2::Integration')[
+      onlyResourceId('AWS::ApiGatewayV2::Integration')
+    ]!;
+    expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [functionId(), 'Arn'] }),
+    );
+  });
+
+  it('lets API Gateway invoke the function for each route of this API only', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    expect(permissions).toHaveLength(CHAT_ROUTES.length);
+    const sourceArns = permissions.map((permission) => {
+      expect(permission.Properties).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [functionId(), 'Arn'] },
+      });
+      const parts = permission.Properties.SourceArn['Fn::Join'][1] as unknown[];
+      expect(parts).toContainEqual(apiRef());
+      return parts.at(-1);
+    });
+    expect(sourceArns.sort()).toEqual(CHAT_ROUTES.map((route) => `/*${route}`).sort());
+  });
+
+  it('deploys the stage prod automatically', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: apiRef(),
+      StageName: 'prod',
+      AutoDeploy: true,
+    });
+  });
+
+  it('outputs the wss:// URL and the management endpoint of the prod stage', () => {
+    const host = (scheme: string) => ({
+      'Fn::Join': [
+        '',
+        [scheme, apiRef(), '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod'],
+      ],
+    });
+    const outputs = template.findOutputs('*');
+    expect(outputs.WebSocketUrl?.Value).toEqual(host('wss://'));
+    expect(outputs.ManagementEndpoint?.Value).toEqual(host('https://'));
+  });
+});
+
+describe('the connections table', () => {
+  const definition = connectionsTableDefinition('any');
+  const keys = CONNECTIONS_TABLE_KEYS;
+
+  it("has the store's key schema, attributes and byGroup index, from connectionsTableDefinition", () => {
+    const table = template.findResources('AWS::DynamoDB::Table')[onlyResourceId('AWS::DynamoDB::Table')]!;
+    expect(table.Properties.KeySchema).toEqual(definition.KeySchema);
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+      { AttributeName: keys.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(sortByName(table.Properties.AttributeDefinitions)).toEqual(
+      sortByName(definition.AttributeDefinitions!),
+    );
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(definition.GlobalSecondaryIndexes);
+    expect(table.Properties.GlobalSecondaryIndexes[0]).toMatchObject({
+      IndexName: keys.groupIndexName,
+      KeySchema: [
+        { AttributeName: keys.groupIndexPartitionKey, KeyType: 'HASH' },
+        { AttributeName: keys.groupIndexSortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    });
+  });
+
+  it('is on-demand, with TTL on the attribute the store writes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: keys.ttlAttribute, Enabled: true },
+    });
+    expect(definition.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('is deleted with the stack (an example; RETAIN for production)', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+});
+
+describe('the chat function', () => {
+  it('runs on Node.js 24, arm64, from the bundled ESM module, within the integration timeout', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 29,
+      MemorySize: 256,
+    });
+  });
+
+  it('names the table in TABLE_NAME and turns source maps on', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          TABLE_NAME: { Ref: onlyResourceId('AWS::DynamoDB::Table') },
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('is built from the chat example source, the module the local gateway runs', () => {
+    const examples = fileURLToPath(new URL('../../src/handler.ts', import.meta.url));
+    expect(CHAT_HANDLER_ENTRY).toBe(examples);
+    expect(stack.backend.entry).toBe(examples);
+    expect(existsSync(examples)).toBe(true);
+  });
+
+  it('keeps its logs a week, in a log group deleted with the stack', () => {
+    const logGroupId = onlyResourceId('AWS::Logs::LogGroup');
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 7 },
+      DeletionPolicy: 'Delete',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+    });
+  });
+});
+
+describe('grants', () => {
+  const statements = () =>
+    Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+    );
+
+  it("allows execute-api:ManageConnections on this API's prod @connections only, never *", () => {
+    const manage = statements().filter((s) => [s.Action].flat().includes('execute-api:ManageConnections'));
+    expect(manage).toHaveLength(1);
+    expect(manage[0]).toEqual({
+      Action: 'execute-api:ManageConnections',
+      Effect: 'Allow',
+      Resource: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':execute-api:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':',
+            apiRef(),
+            '/prod/*/@connections/*',
+          ],
+        ],
+      },
+    });
+    for (const statement of statements()) expect(statement.Resource).not.toBe('*');
+  });
+
+  it('allows reading and writing the table and its index, and nothing else', () => {
+    const tableArn = { 'Fn::GetAtt': [onlyResourceId('AWS::DynamoDB::Table'), 'Arn'] };
+    const dynamo = statements().filter((s) =>
+      [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')),
+    );
+    // grantReadWriteData's item actions, and (unused here, harmless) the stream read actions.
+    for (const statement of dynamo) {
+      expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }]);
+    }
+    expect(dynamo.flatMap((s) => [s.Action].flat())).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:BatchWriteItem',
+      ]),
+    );
+    expect(statements()).toHaveLength(1 + dynamo.length);
+  });
+});
+
+describe('WebSocketBackend', () => {
+  it('refuses an empty route list', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const scope = new ChatStack(app, 'Other');
+    expect(() => new WebSocketBackend(scope, 'Empty', { entry: CHAT_HANDLER_ENTRY, routes: [] })).toThrow(
+      /at least one route/,
+    );
+  });
+});
+
+function sortByName<T extends { AttributeName?: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => String(a.AttributeName).localeCompare(String(b.AttributeName)));
+}
