@@ -231,6 +231,20 @@ describe('3. body', () => {
     expect(fn.mock.calls[0]?.[0].body).toEqual(sent);
   });
 
+  it.each([
+    ['a key named like a prototype in a value', '{"message":"__proto__ and constructor"}'],
+    ['an escaped character', '{"message":"tab\\there \\u00e9"}'],
+    ['a constructor key without prototype', '{"constructor":{"name":"x"}}'],
+  ])('hands fn the same value as JSON.parse for a body with %s', async (_, raw) => {
+    const fn = vi.fn();
+    const handler = webSocketLambda(fn);
+
+    const result = await handler(createMessageEvent(raw), createLambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    expect(fn.mock.calls[0]?.[0].body).toEqual(JSON.parse(raw));
+  });
+
   it('decodes a base64 body with isBase64Encoded: true, then parses it', async () => {
     const fn = vi.fn();
     const handler = webSocketLambda(fn);
@@ -263,6 +277,8 @@ describe('3. body', () => {
     '{"__proto__":{"polluted":1}}',
     '{"constructor":{"prototype":{"polluted":1}}}',
     '{"safe":{"__proto__":{"polluted":1}}}',
+    '{"\\u005f_proto__":{"polluted":1}}',
+    '{"\\u0063onstructor":{"prototype":{"polluted":1}}}',
   ])('answers 422 to the prototype-polluting body %s and pollutes nothing', async (raw) => {
     const fn = vi.fn();
     const handler = webSocketLambda(fn);
