@@ -18,10 +18,20 @@ export interface GatewayFacts {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
 
+// Every event formats its time and most share their second with the previous one: formatting
+// costs ~0.7 µs, a few percent of the gateway's CPU per message under load.
+let formattedSecond = Number.NaN;
+let formatted = '';
+
 /** API Gateway's `requestTime` format: `09/Apr/2015:12:34:56 +0000`. */
 export function formatRequestTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  const second = Math.floor(epochMs / 1000);
+  if (second !== formattedSecond) {
+    const d = new Date(epochMs);
+    formatted = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+    formattedSecond = second;
+  }
+  return formatted;
 }
 
 function requestContext(
