@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -549,6 +550,17 @@ describe('abort', () => {
       process.off('warning', onWarning);
     }
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
+  it('leaves no abort listener behind on a signal shared by many broadcasts', async () => {
+    const { endpoint } = newStage();
+    const controller = new AbortController();
+    const ws = connections({ endpoint });
+    for (let i = 0; i < 20; i++) {
+      const report = await ws.broadcast(okIds(5), 'x', { signal: controller.signal, concurrency: 2 });
+      expect(report.sent).toBe(5);
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   // An abort must not wait for a listing that is waiting for its next page (a slow query).

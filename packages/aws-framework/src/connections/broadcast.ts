@@ -60,6 +60,28 @@ export class BroadcastError extends Error {
   }
 }
 
+/**
+ * `promise`, or 'aborted' as soon as `signal` aborts. The listener lives only as long as the one
+ * pull it guards: a signal shared by many broadcasts must not collect one listener per target.
+ */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
+  if (signal.aborted) return Promise.resolve('aborted');
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 function checkConcurrency(concurrency: unknown): number {
   if (concurrency === undefined) return DEFAULT_BROADCAST_CONCURRENCY;
   if (
@@ -105,10 +127,6 @@ export async function broadcastTo(
   const { signal, store } = options;
   const report: BroadcastReport = { sent: 0, gone: [], failed: [] };
   if (signal?.aborted) throw new BroadcastError('aborted', report, signal.reason);
-  // A listing can wait long between items (a slow page); the abort must not wait for it.
-  const abortedWhileWaiting = new Promise<'aborted'>((resolve) => {
-    signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
-  });
 
   const { client, sdk } = await managementClientFor(endpoint);
 
@@ -145,7 +163,8 @@ export async function broadcastTo(
       let next: IteratorResult<string> | 'aborted';
       const pulled = pull();
       try {
-        next = await (signal ? Promise.race([pulled, abortedWhileWaiting]) : pulled);
+        // A listing can wait long between items (a slow page); the abort must not wait for it.
+        next = await (signal ? raceAbort(pulled, signal) : pulled);
       } catch (error) {
         targetsFailed ??= { error };
         exhausted = true;
@@ -155,7 +174,7 @@ export async function broadcastTo(
         // A target pulled as the abort came is reported, not lost; a stalled pull is left behind.
         const late = await Promise.race([
           pulled.catch(() => undefined),
-          new Promise<undefined>(setImmediate),
+          new Promise<undefined>((resolve) => nextLoopTurn(() => resolve(undefined))),
         ]);
         if (late && !late.done) {
           report.failed.push({
