@@ -72,6 +72,14 @@ describe('resolveEndpoint order', () => {
     },
   );
 
+  it.each(['192.168.1.20:3001', 'devbox.lan:8080', '[fd00::1]:3001'])(
+    'builds http://{domainName}/{stage} for %s: a port means a local gateway, never a custom domain',
+    (domainName) => {
+      vi.stubEnv('AWS_REGION', 'eu-central-1');
+      expect(resolveEndpoint(eventFor(domainName, 'local'))).toBe(`http://${domainName}/local`);
+    },
+  );
+
   it('builds the execute-api endpoint from apiId, AWS_REGION and stage for a custom domain', () => {
     vi.stubEnv('AWS_REGION', 'eu-central-1');
     expect(resolveEndpoint(eventFor('ws.example.com', 'prod', 'xyz789'))).toBe(

@@ -2,7 +2,7 @@ import type {
   ApiGatewayManagementApiClient,
   ApiGatewayManagementApiClientConfig,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { isLoopbackEndpoint } from './resolveEndpoint.js';
+import { isLocalEndpoint } from './resolveEndpoint.js';
 
 type ManagementSdk = typeof import('@aws-sdk/client-apigatewaymanagementapi');
 
@@ -30,8 +30,9 @@ async function createClient(endpoint: string): Promise<ManagementClient> {
   const sdk = await loadSdk();
   const config: ApiGatewayManagementApiClientConfig = { endpoint, region: regionFor(endpoint) };
   // A local gateway does not check signatures, but the SDK refuses to sign without credentials;
-  // on a laptop with no AWS profile that would make every local send fail.
-  if (isLoopbackEndpoint(endpoint) && !process.env.AWS_ACCESS_KEY_ID) {
+  // on a laptop with no AWS profile that would make every local send fail. API Gateway itself is
+  // only ever reached over https, so plain http means a local gateway (on loopback or a LAN).
+  if (isLocalEndpoint(endpoint) && !process.env.AWS_ACCESS_KEY_ID) {
     config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
   return { client: new sdk.ApiGatewayManagementApiClient(config), sdk };

@@ -11,6 +11,9 @@ export const ENDPOINT_ENV_VAR = 'WEBSOCKET_MANAGEMENT_ENDPOINT';
 
 const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/i;
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?$/i;
+// API Gateway's domainName never carries a port; one that does is a local gateway (on a LAN
+// address, say), which must never be mistaken for a custom domain and sent to AWS.
+const HOST_WITH_PORT = /^(\[[0-9a-f:.]+\]|[^:/\s]+):\d{1,5}$/i;
 
 type EndpointEvent = Pick<WebSocketEvent, 'requestContext'> | null | undefined;
 
@@ -39,7 +42,8 @@ export function resolveEndpoint(event: EndpointEvent, options: ResolveEndpointOp
     );
   }
   if (EXECUTE_API_HOST.test(domainName)) return `https://${domainName}/${stage}`;
-  if (LOOPBACK_HOST.test(domainName)) return `http://${domainName}/${stage}`;
+  if (LOOPBACK_HOST.test(domainName) || HOST_WITH_PORT.test(domainName))
+    return `http://${domainName}/${stage}`;
 
   const region = options.region ?? process.env.AWS_REGION;
   const apiId = requestContext.apiId;
@@ -65,6 +69,8 @@ export function normalizeEndpoint(endpoint: string): string {
   return endpoint.replace(/\/+$/, '');
 }
 
-export function isLoopbackEndpoint(endpoint: string): boolean {
-  return LOOPBACK_HOST.test(new URL(endpoint).host);
+/** An endpoint only a local gateway answers: plain http, or a loopback host. */
+export function isLocalEndpoint(endpoint: string): boolean {
+  const url = new URL(endpoint);
+  return url.protocol === 'http:' || LOOPBACK_HOST.test(url.host);
 }
