@@ -69,16 +69,17 @@ export function connectEvent(
   connection: ConnectionFacts,
   request: UpgradeRequestFacts,
 ): WebSocketEvent<string> {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Maps, not object literals: a client header named "constructor" or "__proto__" must be just a
+  // header, not a lookup into Object.prototype.
+  const multi = new Map<string, string[]>();
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] as string;
-    const value = request.rawHeaders[i + 1] as string;
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-    const values = multiValueHeaders[name] ?? [];
-    values.push(value);
-    multiValueHeaders[name] = values;
+    const values = multi.get(name) ?? [];
+    values.push(request.rawHeaders[i + 1] as string);
+    multi.set(name, values);
   }
+  const headers = Object.fromEntries([...multi].map(([name, values]) => [name, values.join(',')]));
+  const multiValueHeaders = Object.fromEntries(multi);
   const event: WebSocketEvent<string> = {
     requestContext: requestContext(gateway, connection, '$connect', 'CONNECT'),
     headers,

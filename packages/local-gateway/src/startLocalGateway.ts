@@ -54,6 +54,21 @@ function sourceIpOf(request: IncomingMessage): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/** What ws checks before accepting an upgrade (RFC 6455 section 4.2.1). */
+function isValidHandshake(request: IncomingMessage): boolean {
+  const key = request.headers['sec-websocket-key'];
+  const version = request.headers['sec-websocket-version'];
+  return (
+    request.method === 'GET' &&
+    request.headers.upgrade?.toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    WEBSOCKET_KEY.test(key.trim()) &&
+    (version === '13' || version === '8')
+  );
+}
+
 function refuseUpgrade(socket: Duplex, status: number, body = ''): void {
   if (socket.destroyed) return;
   socket.end(
@@ -115,12 +130,15 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   function logInvocation(routeKey: string, connectionId: string, outcome: InvocationOutcome): void {
     if (!log) return;
-    if (outcome.ok) {
-      log.info(`${routeKey} ${connectionId} ${statusOf(outcome.result)} ${outcome.ms}ms`);
-    } else {
-      const why = outcome.timedOut ? 'timed out' : `threw ${String(outcome.error)}`;
-      log.error(`${routeKey} ${connectionId} failed (${why}) ${outcome.ms}ms`);
-    }
+    // A logger that throws must not become an unhandled rejection that stops the gateway.
+    try {
+      if (outcome.ok) {
+        log.info(`${routeKey} ${connectionId} ${statusOf(outcome.result)} ${outcome.ms}ms`);
+      } else {
+        const why = outcome.timedOut ? 'timed out' : `threw ${String(outcome.error)}`;
+        log.error(`${routeKey} ${connectionId} failed (${why}) ${outcome.ms}ms`);
+      }
+    } catch {}
   }
 
   function send(connection: Connection, data: string | Buffer): Promise<void> {
@@ -211,6 +229,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       refuseUpgrade(socket, 503);
       return;
     }
+    // API Gateway refuses a malformed handshake before any route runs; checked here because ws
+    // would otherwise refuse it only after $connect had run, with no $disconnect to follow.
+    if (!isValidHandshake(request)) {
+      refuseUpgrade(socket, 400, JSON.stringify({ message: 'Bad Request' }));
+      return;
+    }
     const facts: ConnectionFacts = {
       connectionId: newConnectionId(),
       connectedAt: Date.now(),
@@ -265,7 +289,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     connections.set(facts.connectionId, connection);
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      void onMessage(connection, data as Buffer, isBinary);
+      // Handler failures are outcomes inside onMessage; nothing else may surface as a rejection.
+      onMessage(connection, data as Buffer, isBinary).catch(() => {});
     });
     socket.on('error', (error: Error & { code?: string }) => {
       // ws closes the socket itself (1009) when a message exceeds maxPayload.
@@ -289,7 +314,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   /** close() waits for every $disconnect still being delivered. */
   function trackDisconnect(delivery: Promise<void>): void {
     closingConnections.add(delivery);
-    void delivery.finally(() => closingConnections.delete(delivery));
+    delivery.catch(() => {}).finally(() => closingConnections.delete(delivery));
   }
 
   async function deliverDisconnect(

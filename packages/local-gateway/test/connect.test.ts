@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -286,8 +287,84 @@ describe('static files', () => {
     expect(status).toBe(404);
   });
 
+  it('answers 404 for something that is not a regular file, and keeps serving', async () => {
+    const socketPath = join(dir, 'a.sock');
+    const listener = createNetServer();
+    await new Promise<void>((resolve) => listener.listen(socketPath, resolve));
+    try {
+      const gateway = await harness.start({ handler: () => undefined, staticDir: dir });
+      const origin = `http://127.0.0.1:${gateway.port}`;
+      expect((await fetch(`${origin}/a.sock`)).status).toBe(404);
+      expect((await fetch(`${origin}/app.js`)).status).toBe(200);
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+
   it('without staticDir, / is not served', async () => {
     const gateway = await harness.start({ handler: () => undefined });
     expect((await fetch(`http://127.0.0.1:${gateway.port}/`)).status).toBe(404);
+  });
+});
+
+describe('hardening', () => {
+  it('takes headers named like Object.prototype members as plain headers', async () => {
+    const recorder = new Recorder();
+    const gateway = await harness.start({ handler: recorder.handler });
+    const { connect } = await openRecorded(harness, gateway, recorder, {
+      headers: { constructor: 'a', toString: 'b', hasOwnProperty: 'c' },
+    });
+    expect(connect.headers?.constructor).toBe('a');
+    expect(connect.multiValueHeaders?.toString).toEqual(['b']);
+  });
+
+  it('refuses a malformed handshake with 400 before $connect runs', async () => {
+    const recorder = new Recorder();
+    const gateway = await harness.start({ handler: recorder.handler });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: gateway.port,
+        path: '/local',
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('upgrade', () => reject(new Error('upgraded without a Sec-WebSocket-Key')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    await sleep(50);
+    expect(recorder.events).toHaveLength(0);
+  });
+
+  it('keeps serving when its logger throws', async () => {
+    const throwing = {
+      info: () => {
+        throw new Error('log sink down');
+      },
+      error: () => {
+        throw new Error('log sink down');
+      },
+    };
+    const gateway = await startLocalGateway({
+      handler: noop,
+      port: 0,
+      logger: throwing,
+      routeResponses: true,
+    });
+    try {
+      const client = await harness.open(gateway.url);
+      await client.send('{"action":"x"}');
+      client.ws.close();
+      await client.waitClose();
+      const again = await harness.open(gateway.url);
+      expect(again.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      await gateway.close();
+    }
   });
 });
