@@ -57,7 +57,10 @@ function connect() {
     }
     if (typeof frame.error === 'string') show('error', frame.error);
     else if (typeof frame.help === 'string') show('notice', frame.help);
-    else if (typeof frame.message === 'string') show('message', frame.message, String(frame.from ?? '?'));
+    else if (typeof frame.from === 'string' && typeof frame.message === 'string')
+      show('message', frame.message, frame.from);
+    // API Gateway's own error frames ({"message":"Internal server error","connectionId",...}).
+    else if (typeof frame.message === 'string') show('error', frame.message);
   });
   current.addEventListener('close', () => {
     if (socket !== current) return;
