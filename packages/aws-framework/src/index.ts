@@ -14,7 +14,7 @@ export type { ConnectionInfo } from './connections/operations.js';
 export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
 export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
 export { MemoryConnectionStore } from './stores/MemoryConnectionStore.js';
-export { type RouteTable, routes } from './websocket/routes.js';
+export { ROUTE_KEYS, type RouteTable, routes } from './websocket/routes.js';
 export type {
   BroadcastFn,
   ErrorLogEntry,

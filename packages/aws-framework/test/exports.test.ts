@@ -27,6 +27,7 @@ describe('the published package', () => {
       'ManagementApiError',
       'MemoryConnectionStore',
       'PayloadTooLargeError',
+      'ROUTE_KEYS',
       'WebSocketLambda',
       'connections',
       'resolveEndpoint',

@@ -1,4 +1,5 @@
 import {
+  ROUTE_KEYS,
   type RouteTable,
   routes,
   type WebSocketContext,
@@ -102,22 +103,40 @@ describe('routes() inside webSocketLambda', () => {
     expect(table.sendMessage).not.toHaveBeenCalled();
   });
 
+  it('answers 400 {"message":"Unknown route key"} to a message that matches nothing when there is no $default', async () => {
+    const sendMessage = namedRoute('sendMessage');
+    const handler = webSocketLambda(routes({ sendMessage }));
+
+    const result = await handler(messageWithRouteKey('otherAction'), createLambdaContext());
+
+    expect(result).toStrictEqual(UNKNOWN_ROUTE);
+    expect(sendMessage).not.toHaveBeenCalled();
+  });
+
+  // On AWS an API without a $connect route accepts every connection, and $default is for
+  // messages only.
   it.each([
-    ['a custom key', () => messageWithRouteKey('otherAction')],
     ['$connect', () => createConnectEvent()],
     ['$disconnect', () => createDisconnectEvent()],
-  ])(
-    'answers 400 {"message":"Unknown route key"} to %s when nothing matches and there is no $default',
-    async (_, build) => {
-      const sendMessage = namedRoute('sendMessage');
-      const handler = webSocketLambda(routes({ sendMessage }));
+  ])('answers 200 to %s when the table has no such route, never running $default', async (_, build) => {
+    const table = { sendMessage: namedRoute('sendMessage'), $default: namedRoute('$default') };
+    const handler = webSocketLambda(routes(table));
 
-      const result = await handler(build(), createLambdaContext());
+    const result = await handler(build(), createLambdaContext());
 
-      expect(result).toStrictEqual(UNKNOWN_ROUTE);
-      expect(sendMessage).not.toHaveBeenCalled();
-    },
-  );
+    expect(result).toStrictEqual({ statusCode: 200 });
+    expect(table.$default).not.toHaveBeenCalled();
+    expect(table.sendMessage).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['$connect', () => createConnectEvent()],
+    ['$disconnect', () => createDisconnectEvent()],
+  ])('answers 200 to %s with an empty table', async (_, build) => {
+    const handler = webSocketLambda(routes({}));
+
+    expect(await handler(build(), createLambdaContext())).toStrictEqual({ statusCode: 200 });
+  });
 
   it('does not log an unknown route key as an error', async () => {
     const consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -185,5 +204,62 @@ describe('routes() inside webSocketLambda', () => {
 
   it('throws TypeError at construction when $default is not a function', () => {
     expect(() => routes({ $default: 'fallback' } as unknown as RouteTable)).toThrow(TypeError);
+  });
+
+  it.each(['$conect', '$Connect', '$DEFAULT', '$disconnected', '$', '$sendMessage'])(
+    'throws a TypeError naming the key at construction for %s, which starts with $ but is no lifecycle key',
+    (key) => {
+      const table: RouteTable = { sendMessage: async () => {}, [key]: async () => {} };
+
+      expect(() => routes(table)).toThrow(TypeError);
+      expect(() => routes(table)).toThrow(`"${key}"`);
+    },
+  );
+
+  it('accepts $ inside or at the end of a custom key', () => {
+    const handler = webSocketLambda(routes({ send$: namedRoute('send$'), a$b: namedRoute('a$b') }));
+
+    expect(handler[ROUTE_KEYS]).toEqual(['send$', 'a$b']);
+  });
+});
+
+describe('the route keys a handler declares', () => {
+  it('are listed on webSocketLambda(routes(table)) under Symbol.for("aws-framework.routeKeys"), in table order', () => {
+    const handler = webSocketLambda(routes({ a: namedRoute('a'), b: namedRoute('b') }));
+
+    expect(ROUTE_KEYS).toBe(Symbol.for('aws-framework.routeKeys'));
+    expect(Reflect.get(handler, Symbol.for('aws-framework.routeKeys'))).toEqual(['a', 'b']);
+  });
+
+  it('include the lifecycle keys the table has, and only those', () => {
+    const handler = webSocketLambda(
+      routes({ sendMessage: namedRoute('s'), $connect: namedRoute('c'), $default: namedRoute('d') }),
+    );
+
+    expect(handler[ROUTE_KEYS]).toEqual(['sendMessage', '$connect', '$default']);
+  });
+
+  it('are on the function routes() returns as well', () => {
+    expect(Reflect.get(routes({ a: namedRoute('a') }), ROUTE_KEYS)).toEqual(['a']);
+  });
+
+  it('cannot be changed afterwards', () => {
+    const handler = webSocketLambda(routes({ a: namedRoute('a') }));
+    const keys = handler[ROUTE_KEYS] as string[];
+
+    expect(Object.isFrozen(keys)).toBe(true);
+    expect(() => keys.push('b')).toThrow(TypeError);
+    expect(() => Reflect.set(handler, ROUTE_KEYS, ['b'])).not.toThrow();
+    expect(handler[ROUTE_KEYS]).toEqual(['a']);
+  });
+
+  it('stay on the handler after .use()', () => {
+    const handler = webSocketLambda(routes({ a: namedRoute('a') })).use({ before: () => {} });
+
+    expect(Reflect.get(handler, ROUTE_KEYS)).toEqual(['a']);
+  });
+
+  it('are absent from a handler that does not wrap routes()', () => {
+    expect(webSocketLambda(async () => {})[ROUTE_KEYS]).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
 import {
+  ROUTE_KEYS,
+  type RouteTable,
   routes,
   type SendFn,
   type WebSocketContext,
@@ -120,6 +122,22 @@ describe('routes', () => {
   it('refuses a route that is not a function', () => {
     // @ts-expect-error a route must be a function
     routes({ sendMessage: 'nope' });
+  });
+
+  it('refuses a key starting with $ other than $connect, $disconnect and $default', () => {
+    routes({ $connect: () => {}, $disconnect: () => {}, $default: () => {}, send$: () => {} });
+    // @ts-expect-error a misspelled lifecycle key
+    routes({ $conect: () => {} });
+    // @ts-expect-error lifecycle keys are case-sensitive
+    routes({ $Default: async () => {}, sendMessage: async () => {} });
+    // A table typed only as RouteTable has no literal keys to check; routes() checks it at run time.
+    const table: RouteTable = { $conect: () => {} };
+    routes(table);
+  });
+
+  it('types the route keys on the handler as an optional readonly array', () => {
+    const handler = webSocketLambda(routes({ a: () => {} }));
+    expectTypeOf(handler[ROUTE_KEYS]).toEqualTypeOf<readonly string[] | undefined>();
   });
 });
 

@@ -11,17 +11,20 @@ export type EventOverrides<TBody = string> = Omit<Partial<WebSocketEvent<TBody>>
 const API_ID = 'abc123defg';
 const REGION = 'eu-west-1';
 
-// API Gateway connection IDs are 12-character base64-ish tokens ending in '=' (e.g. "L0SM9cOFvHcCIhw=").
-function connectionIdLike(): string {
-  return `${randomBytes(10).toString('base64').replace(/[+/]/g, 'A').slice(0, 14)}=`;
+// API Gateway's connection, request and message IDs are 16 characters of base64url ending in '='
+// (e.g. "JC1dgf9yoAMCK-g="): 11 random bytes encode to exactly 15 base64url characters.
+function awsIdLike(): string {
+  return `${randomBytes(11).toString('base64url')}=`;
 }
 
+// Fixed names: a locale-dependent formatter would change the format with the runtime's ICU data.
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** API Gateway's `requestTime` format: `09/Apr/2015:12:34:56 +0000`. */
 function requestTimeOf(epochMs: number): string {
-  // API Gateway's format: 09/Apr/2015:12:34:56 +0000
   const d = new Date(epochMs);
-  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getUTCDate())}/${month}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
 
 function baseRequestContext(
@@ -29,65 +32,84 @@ function baseRequestContext(
   eventType: WebSocketRequestContext['eventType'],
 ): WebSocketRequestContext {
   const now = Date.now();
+  const requestId = awsIdLike();
   return {
     routeKey,
     eventType,
     messageDirection: 'IN',
-    requestId: randomBytes(8).toString('base64').replace(/[+/=]/g, 'x'),
-    extendedRequestId: randomBytes(8).toString('base64').replace(/[+/=]/g, 'x'),
+    requestId,
+    extendedRequestId: requestId,
     requestTime: requestTimeOf(now),
     requestTimeEpoch: now,
     connectedAt: now,
     stage: 'prod',
     domainName: `${API_ID}.execute-api.${REGION}.amazonaws.com`,
     apiId: API_ID,
-    connectionId: connectionIdLike(),
+    connectionId: awsIdLike(),
     identity: { sourceIp: '203.0.113.10', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) test' },
   };
 }
 
+/** The headers of an event, written from its final request context so that overrides agree. */
+type HeadersOf = (context: WebSocketRequestContext) => Record<string, string>;
+
 function build<TBody>(
   base: WebSocketEvent<TBody>,
   overrides: EventOverrides<TBody> | undefined,
+  headersOf?: HeadersOf,
 ): WebSocketEvent<TBody> {
   const { requestContext, ...rest } = overrides ?? {};
   const { identity, ...contextRest } = requestContext ?? {};
+  const context = {
+    ...base.requestContext,
+    // On AWS the two are the same ID; an overridden requestId keeps them so.
+    ...(contextRest.requestId === undefined ? {} : { extendedRequestId: contextRest.requestId }),
+    ...contextRest,
+    identity: { ...base.requestContext.identity, ...identity },
+  } as WebSocketRequestContext;
+  const headers = headersOf?.(context);
   return {
     ...base,
+    ...(headers && {
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    }),
     ...rest,
-    requestContext: {
-      ...base.requestContext,
-      ...contextRest,
-      identity: { ...base.requestContext.identity, ...identity },
-    } as WebSocketRequestContext,
+    requestContext: context,
   } as WebSocketEvent<TBody>;
 }
 
-/** A `$connect` event as API Gateway sends it: full headers, query string, no body. */
+/**
+ * A `$connect` event as API Gateway sends it: the client's headers plus those API Gateway adds
+ * (`X-Forwarded-For`, `-Port`, `-Proto`, `X-Amzn-Trace-Id`), in `headers` and
+ * `multiValueHeaders`; no body.
+ */
 export function createConnectEvent(overrides?: EventOverrides<string>): WebSocketEvent<string> {
-  const base = baseRequestContext('$connect', 'CONNECT');
-  const headers = {
-    Host: base.domainName,
+  const webSocketKey = randomBytes(16).toString('base64');
+  const traceSuffix = randomBytes(12).toString('hex');
+  const connectHeaders: HeadersOf = (context) => ({
+    Host: context.domainName,
     'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits',
-    'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+    'Sec-WebSocket-Key': webSocketKey,
     'Sec-WebSocket-Version': '13',
-    'User-Agent': base.identity.userAgent ?? '',
-    'X-Amzn-Trace-Id': `Root=1-${Math.floor(base.requestTimeEpoch / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
-    'X-Forwarded-For': base.identity.sourceIp,
+    'User-Agent': context.identity.userAgent ?? '',
+    // X-Ray's trace ID: version 1, the request's epoch seconds as 8 hex digits, 96 random bits.
+    'X-Amzn-Trace-Id': `Root=1-${Math.floor(context.requestTimeEpoch / 1000)
+      .toString(16)
+      .padStart(8, '0')}-${traceSuffix}`,
+    'X-Forwarded-For': context.identity.sourceIp,
     'X-Forwarded-Port': '443',
     'X-Forwarded-Proto': 'https',
-  };
-  const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+  });
   return build<string>(
     {
-      requestContext: base,
-      headers,
-      multiValueHeaders,
+      requestContext: baseRequestContext('$connect', 'CONNECT'),
       queryStringParameters: undefined,
       multiValueQueryStringParameters: undefined,
       isBase64Encoded: false,
     },
     overrides,
+    connectHeaders,
   );
 }
 
@@ -105,19 +127,23 @@ export function createMessageEvent(
       ? (body as { action: string }).action
       : '$default';
   const base = baseRequestContext(action, 'MESSAGE');
-  base.messageId = randomBytes(8).toString('base64').replace(/[+/=]/g, 'x');
+  base.messageId = awsIdLike();
   return build<string>({ requestContext: base, body: encoded, isBase64Encoded: false }, overrides);
 }
 
-/** A `$disconnect` event: a close code and reason, a few headers, no body. */
+/**
+ * A `$disconnect` event: a close code and reason (default: a client's normal close, 1000 and an
+ * empty reason, as AWS reports it) and the few headers AWS sends then, most of them empty; no body.
+ */
 export function createDisconnectEvent(overrides?: EventOverrides<string>): WebSocketEvent<string> {
   const base = baseRequestContext('$disconnect', 'DISCONNECT');
   base.disconnectStatusCode = 1000;
-  base.disconnectReason = 'Client closed the connection';
-  const headers = { Host: base.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' };
-  const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
-  return build<string>(
-    { requestContext: base, headers, multiValueHeaders, isBase64Encoded: false },
-    overrides,
-  );
+  base.disconnectReason = '';
+  const disconnectHeaders: HeadersOf = (context) => ({
+    Host: context.domainName,
+    'x-api-key': '',
+    'X-Forwarded-For': '',
+    'x-restapi': '',
+  });
+  return build<string>({ requestContext: base, isBase64Encoded: false }, overrides, disconnectHeaders);
 }

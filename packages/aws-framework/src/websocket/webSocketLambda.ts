@@ -1,5 +1,6 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { ROUTE_KEYS } from './routes.js';
 import type {
   WebSocketContext,
   WebSocketEvent,
@@ -15,6 +16,7 @@ import { webSocketResponse } from './webSocketResponse.js';
 /**
  * The Middy instance `webSocketLambda` returns. It can also be called with a plain Lambda
  * `Context` (or none) and any event: an event that is not a WebSocket event is answered 400.
+ * Around `routes()`, it lists the table's route keys under `ROUTE_KEYS`.
  */
 export type WebSocketLambdaHandler = MiddyfiedHandler<
   WebSocketEvent,
@@ -22,7 +24,9 @@ export type WebSocketLambdaHandler = MiddyfiedHandler<
   Error,
   WebSocketContext
 > &
-  ((event: unknown, context?: Context) => Promise<WebSocketResult>);
+  ((event: unknown, context?: Context) => Promise<WebSocketResult>) & {
+    readonly [ROUTE_KEYS]?: readonly string[];
+  };
 
 function validateOptions(options: WebSocketLambdaOptions): void {
   if (typeof options !== 'object' || options === null) {
@@ -74,5 +78,9 @@ export function webSocketLambda<TBody = unknown>(
     webSocketResponse(),
     webSocketErrors({ logger: options.logger }),
   ] as never);
+  // A local gateway looks for the route keys on the handler it is given, which is this instance,
+  // not the routes() function inside it.
+  const routeKeys = (fn as { [ROUTE_KEYS]?: unknown })[ROUTE_KEYS];
+  if (routeKeys !== undefined) Object.defineProperty(handler, ROUTE_KEYS, { value: routeKeys });
   return handler as unknown as WebSocketLambdaHandler;
 }
