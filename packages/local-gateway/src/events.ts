@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { WebSocketEvent, WebSocketRequestContext } from 'aws-framework';
 import { newMessageId, newRequestId } from './ids.js';
 
@@ -13,6 +14,8 @@ export interface GatewayFacts {
   apiId: string;
   stage: string;
   domainName: string;
+  /** The port clients reach the gateway on, for `X-Forwarded-Port`. */
+  port: number;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -41,12 +44,14 @@ function requestContext(
   eventType: WebSocketRequestContext['eventType'],
 ): WebSocketRequestContext {
   const now = Date.now();
+  const requestId = newRequestId();
   return {
     routeKey,
     eventType,
     messageDirection: 'IN',
-    requestId: newRequestId(),
-    extendedRequestId: newRequestId(),
+    requestId,
+    // Equal in every event captured from a WebSocket stage.
+    extendedRequestId: requestId,
     requestTime: formatRequestTime(now),
     requestTimeEpoch: now,
     connectedAt: connection.connectedAt,
@@ -78,10 +83,14 @@ export function connectEvent(
     values.push(request.rawHeaders[i + 1] as string);
     multi.set(name, values);
   }
+  const context = requestContext(gateway, connection, '$connect', 'CONNECT');
+  for (const [name, value] of forwardedHeaders(gateway, connection, context.requestTimeEpoch)) {
+    setHeader(multi, name, value);
+  }
   const headers = Object.fromEntries([...multi].map(([name, values]) => [name, values.join(',')]));
   const multiValueHeaders = Object.fromEntries(multi);
   const event: WebSocketEvent<string> = {
-    requestContext: requestContext(gateway, connection, '$connect', 'CONNECT'),
+    requestContext: context,
     headers,
     multiValueHeaders,
     isBase64Encoded: false,
@@ -96,6 +105,35 @@ export function connectEvent(
     );
   }
   return event;
+}
+
+/** Replaces a header, whatever the letter case the client sent it in. */
+function setHeader(headers: Map<string, string[]>, name: string, value: string): void {
+  for (const existing of headers.keys()) {
+    if (existing.toLowerCase() === name.toLowerCase()) headers.delete(existing);
+  }
+  headers.set(name, [value]);
+}
+
+/**
+ * The headers API Gateway adds to the client's on `$connect` (aws-lambda-go's
+ * events/testdata/apigw-websocket-request.json, captured from a stage): the client's address, the
+ * port and scheme it came in on, and an X-Ray trace ID `Root=1-{epoch seconds, 8 hex}-{24 hex}`.
+ */
+function forwardedHeaders(
+  gateway: GatewayFacts,
+  connection: ConnectionFacts,
+  epochMs: number,
+): Array<[string, string]> {
+  const seconds = Math.floor(epochMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return [
+    ['X-Amzn-Trace-Id', `Root=1-${seconds}-${randomBytes(12).toString('hex')}`],
+    ['X-Forwarded-For', connection.sourceIp],
+    ['X-Forwarded-Port', String(gateway.port)],
+    ['X-Forwarded-Proto', 'http'],
+  ];
 }
 
 export function messageEvent(
@@ -119,10 +157,13 @@ export function disconnectEvent(
   const context = requestContext(gateway, connection, '$disconnect', 'DISCONNECT');
   context.disconnectStatusCode = statusCode;
   context.disconnectReason = reason;
+  // The headers of a $disconnect event captured from a stage: the host and three that AWS sends
+  // empty.
+  const headers = { Host: gateway.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' };
   return {
     requestContext: context,
-    headers: { Host: gateway.domainName },
-    multiValueHeaders: { Host: [gateway.domainName] },
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     isBase64Encoded: false,
   };
 }

@@ -7,19 +7,24 @@ const POOL_BYTES = 4_096;
 let pool = Buffer.alloc(0);
 let used = 0;
 
-function randomBase64(bytes: number): string {
-  if (used + bytes > pool.length) {
+const ID_BYTES = 11;
+
+/**
+ * 16 characters like API Gateway's connection, request and message IDs ("JC1dgf9yoAMCK-g=",
+ * "L0SM9cOFvHcCIhw="): 11 random bytes in base64url (15 characters, "-" and "_" among them) and
+ * the "=" that pads them.
+ */
+function awsLikeId(): string {
+  if (used + ID_BYTES > pool.length) {
     pool = randomBytes(POOL_BYTES);
     used = 0;
   }
-  const id = pool.toString('base64', used, used + bytes);
-  used += bytes;
-  return id;
+  const id = pool.toString('base64url', used, used + ID_BYTES);
+  used += ID_BYTES;
+  return `${id}=`;
 }
 
-// Shaped like API Gateway's: connection IDs such as "L0SM9cOFvHcCIhw=" (base64, so "+" and "/"
-// occur and must be URL-encoded in management API paths), request IDs such as "FSDbRGQ8IAMFXpA=".
-export const newConnectionId = (): string => randomBase64(11);
-export const newRequestId = (): string => randomBase64(11);
-export const newMessageId = (): string => randomBase64(11);
+export const newConnectionId = awsLikeId;
+export const newRequestId = awsLikeId;
+export const newMessageId = awsLikeId;
 export const newApiId = (): string => randomBytes(8).toString('hex').slice(0, 10);

@@ -6,9 +6,12 @@ export const MAX_PAYLOAD_BYTES = 131_072;
 
 /** What the management API needs of the gateway's connections. */
 export interface ManagedConnections {
+  /** Whether the connection is open: one that is closing or closed is gone for every method. */
   has(connectionId: string): boolean;
-  /** Resolves once the frame is handed to the socket; rejects when the connection went away. */
-  post(connectionId: string, data: string | Buffer): Promise<void>;
+  /** Whether the connection's socket holds more unsent bytes than the client-buffer limit. */
+  isBufferFull(connectionId: string): boolean;
+  /** Queues the message for the client; false when the connection went away meanwhile. */
+  post(connectionId: string, data: string | Buffer): boolean;
   info(connectionId: string): {
     connectedAt: number;
     lastActiveAt: number;
@@ -17,6 +20,16 @@ export interface ManagedConnections {
   };
   delete(connectionId: string): void;
 }
+
+/** The management API's limits: an account-wide request rate, when set. */
+export interface ManagementLimits {
+  /** False when the request is over the rate. */
+  tryTakeRequest?: () => boolean;
+}
+
+// The management API's only throttling error, for the account's rate and a client whose buffer is
+// full alike (AWS: "Use @connections commands in your backend service"; DESIGN.md's fact table).
+const THROTTLED = ['LimitExceededException', 'Rate exceeded'] as const;
 
 // The SDK's REST-JSON protocol reads the error's name from this header, so a 410 with
 // `GoneException` here becomes the SDK's own GoneException class on the caller's side.
@@ -44,15 +57,23 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
 /**
  * `{endpoint}/@connections/{id}`, answering as API Gateway does: POST delivers the bytes (a text
  * frame when they are UTF-8, else binary), GET tells about the connection, DELETE closes it; an
- * unknown ID is 410 `GoneException`. Signatures are not checked.
+ * unknown ID, or one closing or closed, is 410 `GoneException` for every method; a client that does
+ * not read, or a request over the account's rate, is 429 `LimitExceededException`. Signatures are
+ * not checked.
  */
 export async function handleManagementRequest(
   connections: ManagedConnections,
   connectionId: string,
   request: IncomingMessage,
   response: ServerResponse,
+  limits: ManagementLimits = {},
 ): Promise<void> {
   const method = request.method ?? 'GET';
+  if (limits.tryTakeRequest && !limits.tryTakeRequest()) {
+    request.resume();
+    answerError(response, 429, ...THROTTLED);
+    return;
+  }
   if (method === 'POST') {
     const body = await readBody(request, MAX_PAYLOAD_BYTES);
     if (body === 'too large') {
@@ -68,9 +89,11 @@ export async function handleManagementRequest(
       answerError(response, 410, 'GoneException', 'Gone');
       return;
     }
-    try {
-      await connections.post(connectionId, isUtf8(body) ? body.toString('utf8') : body);
-    } catch {
+    if (connections.isBufferFull(connectionId)) {
+      answerError(response, 429, ...THROTTLED);
+      return;
+    }
+    if (!connections.post(connectionId, isUtf8(body) ? body.toString('utf8') : body)) {
       answerError(response, 410, 'GoneException', 'Gone');
       return;
     }

@@ -1,6 +1,9 @@
-/** A Lambda handler as the local gateway calls it: `(event, context)`, returning a result or a promise. */
-// biome-ignore lint/suspicious/noExplicitAny: any Lambda handler's own event and context types must fit
-export type LambdaHandler = (event: any, context: any) => unknown;
+/**
+ * A Lambda handler as the local gateway calls it: `(event, context, callback)`, returning a result
+ * or a promise, or answering through the callback as on the nodejs22.x runtime.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any Lambda handler's own event, context and callback types must fit
+export type LambdaHandler = (event: any, context: any, callback: any) => unknown;
 
 /** One line per invocation and per gateway-level problem; `false` silences. */
 export interface GatewayLogger {
@@ -21,8 +24,29 @@ export interface LocalGatewayOptions {
   stage?: string;
   /** Default `$request.body.action`. */
   routeSelectionExpression?: string;
-  /** Send the handler's returned body back to the caller, as a route response would. Default false, as on AWS. */
-  routeResponses?: boolean;
+  /**
+   * Which routes have a route response, so the handler's returned body is sent back to the client:
+   * `true` for every route, or the route keys that have one. Default `false`, as on AWS, where a
+   * route has none unless one is configured.
+   */
+  routeResponses?: boolean | string[];
+  /**
+   * In `handler` mode, the route keys the API declares: an action outside them takes `$default`, as
+   * on AWS. Default: the keys of a handler built with `routes({...})` when it carries them, else
+   * every action is treated as a declared route (and the gateway says so once at start).
+   */
+  routeKeys?: string[];
+  /**
+   * A POST to a connection whose socket holds more than this many unsent bytes (the client is not
+   * reading) answers 429 `LimitExceededException`, as AWS does when a client's buffer is full.
+   * Default 1,048,576 (1 MiB).
+   */
+  clientBufferBytes?: number;
+  /**
+   * Management API requests per second, across all connections, beyond which requests answer 429
+   * `LimitExceededException` (the account's rate on AWS). Default: no limit.
+   */
+  managementRateLimit?: number;
   /** Close a connection with no traffic for this long (1001). Default 600,000 (10 minutes). */
   idleTimeoutMs?: number;
   /** Close any connection after this long (1001). Default 7,200,000 (2 hours). */
@@ -43,7 +67,14 @@ export interface ResolvedOptions {
   host: string;
   stage: string;
   routeSelectionPath: string[];
-  routeResponses: boolean;
+  /** Whether a route key has a route response. */
+  hasRouteResponse: (routeKey: string) => boolean;
+  /** In `handler` mode: the declared route keys, when known (from the option or the handler). */
+  routeKeys: ReadonlySet<string> | undefined;
+  /** Where `routeKeys` came from, for the start-up log line. */
+  routeKeysSource: 'option' | 'handler' | undefined;
+  clientBufferBytes: number;
+  managementRateLimit: number | undefined;
   idleTimeoutMs: number;
   maxConnectionMs: number;
   integrationTimeoutMs: number;
@@ -54,14 +85,52 @@ export interface ResolvedOptions {
 const SELECTION_EXPRESSION = /^\$request\.body\.([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)$/;
 const STAGE = /^[A-Za-z0-9_-]+$/;
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+function positiveInteger(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  unit = 'milliseconds',
+): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) {
-    throw new TypeError(
-      `startLocalGateway: ${name} must be a positive integer of milliseconds, got ${value}`,
-    );
+    throw new TypeError(`startLocalGateway: ${name} must be a positive integer of ${unit}, got ${value}`);
   }
   return value;
+}
+
+/** The key `routes({...})` of aws-framework puts its table's route keys under, read without importing it. */
+export const ROUTE_KEYS = Symbol.for('aws-framework.routeKeys');
+
+const LIFECYCLE_KEYS = new Set(['$connect', '$disconnect', '$default']);
+
+/** Checks a list of route keys: non-empty strings, and no `$` keys but AWS's three. */
+export function checkRouteKeys(where: string, keys: unknown): string[] {
+  if (!Array.isArray(keys)) throw new TypeError(`${where} must be an array of route keys`);
+  for (const key of keys) {
+    if (typeof key !== 'string' || key === '') {
+      throw new TypeError(`${where}: every route key must be a non-empty string, got ${JSON.stringify(key)}`);
+    }
+    if (key.startsWith('$') && !LIFECYCLE_KEYS.has(key)) {
+      throw new TypeError(
+        `${where}: "${key}" is not a route key API Gateway knows ($connect, $disconnect, $default)`,
+      );
+    }
+  }
+  return keys as string[];
+}
+
+/** The route keys a handler built with aws-framework's `routes({...})` declares, if it carries them. */
+export function routeKeysOf(handler: unknown): string[] | undefined {
+  if (typeof handler !== 'function') return undefined;
+  const keys = (handler as unknown as Record<symbol, unknown>)[ROUTE_KEYS];
+  return Array.isArray(keys) && keys.every((k) => typeof k === 'string') ? (keys as string[]) : undefined;
+}
+
+function routeResponsesOption(value: unknown): (routeKey: string) => boolean {
+  if (value === undefined || value === false) return () => false;
+  if (value === true) return () => true;
+  const keys = new Set(checkRouteKeys('startLocalGateway: routeResponses', value));
+  return (routeKey) => keys.has(routeKey);
 }
 
 /** Checks everything once, at start, so a typo fails with its name rather than at the first event. */
@@ -111,6 +180,18 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     throw new TypeError('startLocalGateway: logger must have info() and error(), or be false');
   }
 
+  if (options.routeKeys !== undefined && handler === undefined) {
+    throw new TypeError(
+      'startLocalGateway: routeKeys is for "handler" mode; in "routes" mode the routes are the keys',
+    );
+  }
+  const explicitKeys =
+    options.routeKeys === undefined
+      ? undefined
+      : checkRouteKeys('startLocalGateway: routeKeys', options.routeKeys);
+  const discoveredKeys = explicitKeys ? undefined : routeKeysOf(handler);
+  const routeKeys = explicitKeys ?? discoveredKeys;
+
   return {
     routes: routeMap,
     handler,
@@ -118,7 +199,14 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     host: options.host ?? '127.0.0.1',
     stage,
     routeSelectionPath: match[1].split('.'),
-    routeResponses: options.routeResponses ?? false,
+    hasRouteResponse: routeResponsesOption(options.routeResponses),
+    routeKeys: routeKeys ? new Set(routeKeys) : undefined,
+    routeKeysSource: explicitKeys ? 'option' : discoveredKeys ? 'handler' : undefined,
+    clientBufferBytes: positiveInteger('clientBufferBytes', options.clientBufferBytes, 1_048_576, 'bytes'),
+    managementRateLimit:
+      options.managementRateLimit === undefined
+        ? undefined
+        : positiveInteger('managementRateLimit', options.managementRateLimit, 0, 'requests per second'),
     idleTimeoutMs: positiveInteger('idleTimeoutMs', options.idleTimeoutMs, 600_000),
     maxConnectionMs: positiveInteger('maxConnectionMs', options.maxConnectionMs, 7_200_000),
     integrationTimeoutMs: positiveInteger('integrationTimeoutMs', options.integrationTimeoutMs, 29_000),

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { CLOSE_REASONS, closeForProtocolError, GATEWAY_CLOSES, type GatewayClose } from './closeCodes.js';
+import { connectDecision } from './connectDecision.js';
 import {
   type ConnectionFacts,
   connectEvent,
@@ -9,10 +11,12 @@ import {
   type GatewayFacts,
   messageEvent,
 } from './events.js';
+import { FrameGuard, MAX_FRAME_BYTES } from './frameGuard.js';
 import { newApiId, newConnectionId } from './ids.js';
 import { type InvocationOutcome, invoke, statusOf } from './invoke.js';
 import { handleManagementRequest, MAX_PAYLOAD_BYTES, type ManagedConnections } from './managementApi.js';
-import { type LambdaHandler, type LocalGatewayOptions, resolveOptions } from './options.js';
+import { checkRouteKeys, type LambdaHandler, type LocalGatewayOptions, resolveOptions } from './options.js';
+import { RateLimiter } from './rateLimiter.js';
 import { selectRouteKey } from './routeSelection.js';
 import { serveStatic } from './staticFiles.js';
 
@@ -24,6 +28,11 @@ export interface LocalGateway {
   port: number;
   /** Disconnects every client (delivering `$disconnect`) and resolves when the server is down. */
   close(): Promise<void>;
+  /**
+   * Replaces the declared route keys of `handler` mode (what `--watch` calls after reloading a
+   * handler built with `routes({...})`); `undefined` goes back to treating every action as declared.
+   */
+  setRouteKeys(keys: string[] | undefined): void;
 }
 
 interface Connection extends ConnectionFacts {
@@ -32,19 +41,11 @@ interface Connection extends ConnectionFacts {
   idleTimer: NodeJS.Timeout;
   maxTimer: NodeJS.Timeout;
   /** Set when the gateway closes the socket, so `$disconnect` tells why. */
-  closedBy?: { statusCode: number; reason: string };
+  closedBy?: GatewayClose;
   /** Resolves once `$disconnect` has been delivered. */
   gone: Promise<void>;
   markGone(): void;
 }
-
-const CLOSE_REASONS: Record<number, string> = {
-  1000: 'Connection closed normally',
-  1001: 'Going away',
-  1005: 'Client-side close frame status not set',
-  1006: 'Connection closed abnormally',
-  1009: 'Message too big',
-};
 
 // How long a client gets to answer our close frame before its socket is cut.
 const CLOSE_GRACE_MS = 1_000;
@@ -91,11 +92,37 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const closingConnections = new Set<Promise<void>>();
   let shuttingDown = false;
 
-  const handlerFor = (routeKey: string): LambdaHandler | undefined =>
-    config.handler ?? config.routes.get(routeKey);
-  const isKnownRoute = (routeKey: string) => config.handler !== undefined || config.routes.has(routeKey);
+  let declared = { keys: config.routeKeys, source: config.routeKeysSource };
+  const limiter = config.managementRateLimit ? new RateLimiter(config.managementRateLimit) : undefined;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  /**
+   * Whether the API has a route for this key. In `routes` mode, the routes given. In `handler`
+   * mode: every key when nothing declares them; the keys of a `routes({...})` table exactly as
+   * its table has them (an API built from it has just those routes); or the `routeKeys` option,
+   * with `$connect`, `$disconnect` and `$default` integrated with the handler as well.
+   */
+  function isDeclared(routeKey: string): boolean {
+    if (config.handler === undefined) return config.routes.has(routeKey);
+    if (declared.keys === undefined) return true;
+    if (declared.source === 'option' && routeKey.startsWith('$')) return true;
+    return declared.keys.has(routeKey);
+  }
+  const handlerFor = (routeKey: string): LambdaHandler | undefined =>
+    isDeclared(routeKey) ? (config.handler ?? config.routes.get(routeKey)) : undefined;
+
+  // The subprotocol each accepted handshake's $connect result named, for the upgrade response.
+  const selectedProtocols = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_PAYLOAD_BYTES,
+    // ws would pick the client's first protocol by itself; API Gateway answers with the one the
+    // $connect result's headers name, or none (AWS: "Working with subprotocols for WebSocket APIs").
+    handleProtocols: () => false,
+  });
+  wss.on('headers', (headers: string[], request: IncomingMessage) => {
+    const protocol = selectedProtocols.get(request);
+    if (protocol !== undefined) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+  });
   const server = createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {
       log?.error(`HTTP ${request.method} ${request.url} failed: ${String(error)}`);
@@ -125,51 +152,90 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     apiId: newApiId(),
     stage: config.stage,
     domainName: `${hostForUrl}:${port}`,
+    port,
   };
   const functionName = `local-${config.stage}-websocket`;
+  logDeclaredRoutes();
 
-  function logInvocation(routeKey: string, connectionId: string, outcome: InvocationOutcome): void {
+  function logDeclaredRoutes(): void {
+    if (config.handler === undefined) return;
+    safeLog('info', () =>
+      declared.keys === undefined
+        ? 'every action is treated as a declared route: give routeKeys (--routes a,b) or build the handler with routes({...}) so that other actions take $default, as on AWS'
+        : `declared routes (${declared.source === 'option' ? 'routeKeys' : 'from the handler'}): ${[...declared.keys].join(', ') || 'none'}`,
+    );
+  }
+
+  // A logger that throws must not become an unhandled rejection that stops the gateway.
+  function safeLog(level: 'info' | 'error', line: () => string): void {
     if (!log) return;
-    // A logger that throws must not become an unhandled rejection that stops the gateway.
     try {
-      if (outcome.ok) {
-        log.info(`${routeKey} ${connectionId} ${statusOf(outcome.result)} ${outcome.ms}ms`);
-      } else {
-        const why = outcome.timedOut ? 'timed out' : `threw ${String(outcome.error)}`;
-        log.error(`${routeKey} ${connectionId} failed (${why}) ${outcome.ms}ms`);
-      }
+      log[level](line());
     } catch {}
   }
 
-  function send(connection: Connection, data: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (connection.socket.readyState !== WebSocket.OPEN) {
-        reject(new Error('connection is closing'));
-        return;
-      }
-      touch(connection);
-      connection.socket.send(data, { binary: typeof data !== 'string' }, (error) =>
-        error ? reject(error) : resolve(),
-      );
-    });
+  function logInvocation(routeKey: string, connectionId: string, outcome: InvocationOutcome): void {
+    if (outcome.ok) {
+      safeLog('info', () => `${routeKey} ${connectionId} ${statusOf(outcome.result)} ${outcome.ms}ms`);
+    } else {
+      const why = outcome.timedOut ? 'timed out' : `threw ${String(outcome.error)}`;
+      safeLog('error', () => `${routeKey} ${connectionId} failed (${why}) ${outcome.ms}ms`);
+    }
+  }
+
+  /**
+   * Queues one message in frames of at most 32 KB, as API Gateway delivers them. It does not wait
+   * for the client to read: a POST is answered once the message is accepted, and a client that
+   * does not read shows as a growing buffer (429 past `clientBufferBytes`), as on AWS. Data in
+   * either direction keeps the connection from idling out (a server that pushes keeps its clients).
+   * False when the connection is closing.
+   */
+  function send(connection: Connection, data: string | Buffer): boolean {
+    if (connection.socket.readyState !== WebSocket.OPEN || connection.closedBy) return false;
+    touch(connection);
+    connection.idleTimer.refresh();
+    const binary = typeof data !== 'string';
+    const bytes = binary ? data : Buffer.from(data, 'utf8');
+    // A failed write ends the socket, and its close delivers $disconnect: nothing to do per frame.
+    const ignore = () => {};
+    if (bytes.length <= MAX_FRAME_BYTES) {
+      connection.socket.send(bytes, { binary }, ignore);
+      return true;
+    }
+    // One call per frame, all in this turn, so no other message can slip between them; a
+    // multi-byte character may span two frames, which RFC 6455 allows within a message.
+    for (let offset = 0; offset < bytes.length; offset += MAX_FRAME_BYTES) {
+      const fin = offset + MAX_FRAME_BYTES >= bytes.length;
+      connection.socket.send(bytes.subarray(offset, offset + MAX_FRAME_BYTES), { binary, fin }, ignore);
+    }
+    return true;
   }
 
   function touch(connection: Connection): void {
     connection.lastActiveAt = Date.now();
   }
 
-  function closeByGateway(connection: Connection, code: number, reason: string): void {
+  function closeByGateway(connection: Connection, close: GatewayClose): void {
     if (connection.closedBy) return;
-    connection.closedBy = { statusCode: code, reason };
-    connection.socket.close(code, reason.slice(0, 120));
+    connection.closedBy = close;
+    connection.socket.close(close.statusCode, close.reason.slice(0, 120));
     setTimeout(() => connection.socket.terminate(), CLOSE_GRACE_MS).unref();
   }
 
+  /** An open connection: one the gateway or the client has begun to close is gone. */
+  function openConnection(id: string): Connection | undefined {
+    const connection = connections.get(id);
+    return connection && connection.socket.readyState === WebSocket.OPEN && !connection.closedBy
+      ? connection
+      : undefined;
+  }
+
   const managed: ManagedConnections = {
-    has: (id) => connections.has(id),
+    has: (id) => openConnection(id) !== undefined,
+    isBufferFull: (id) => (openConnection(id)?.socket.bufferedAmount ?? 0) > config.clientBufferBytes,
     post: (id, data) => {
-      const connection = connections.get(id);
-      return connection ? send(connection, data) : Promise.reject(new Error('gone'));
+      const connection = openConnection(id);
+      return connection !== undefined && send(connection, data);
     },
     info: (id) => {
       const connection = connections.get(id) as Connection;
@@ -181,10 +247,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       };
     },
     delete: (id) => {
-      const connection = connections.get(id);
-      if (connection) closeByGateway(connection, 1000, 'Connection deleted through the management API');
+      const connection = openConnection(id);
+      if (connection) closeByGateway(connection, GATEWAY_CLOSES.deleted);
     },
   };
+  const managementLimits = limiter ? { tryTakeRequest: () => limiter.tryTake() } : {};
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { pathname } = new URL(request.url ?? '/', 'http://local');
@@ -206,7 +273,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         response.end(JSON.stringify({ message: 'Forbidden' }));
         return;
       }
-      await handleManagementRequest(managed, connectionId, request, response);
+      await handleManagementRequest(managed, connectionId, request, response, managementLimits);
+      return;
+    }
+    // The WebSocket path answers anything that is not a WebSocket handshake with 426, as API
+    // Gateway does (serverless-offline's WebSocket suite, written against AWS, expects it).
+    if (pathname === `/${config.stage}` || pathname.startsWith(`/${config.stage}/`)) {
+      request.resume();
+      response
+        .writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket', connection: 'Upgrade' })
+        .end(JSON.stringify({ message: 'Upgrade Required' }));
       return;
     }
     if (config.staticDir && (request.method === 'GET' || request.method === 'HEAD')) {
@@ -243,30 +319,33 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     };
 
     // $connect runs before the upgrade completes, as on AWS: its answer decides the handshake.
+    // Without a $connect route every connection is accepted, with no subprotocol.
     const connectHandler = handlerFor('$connect');
     if (connectHandler) {
       const event = connectEvent(gateway, facts, { rawHeaders: request.rawHeaders, query: url.searchParams });
       const outcome = await invoke(connectHandler, event, functionName, config.integrationTimeoutMs);
+      const decision = connectDecision(outcome);
       logInvocation('$connect', facts.connectionId, outcome);
-      if (!outcome.ok) {
-        refuseUpgrade(socket, 500, JSON.stringify({ message: 'Internal server error' }));
+      if (!decision.accept) {
+        refuseUpgrade(socket, decision.status, decision.body);
         return;
       }
-      const status = statusOf(outcome.result);
-      if (status < 200 || status > 299) {
-        const refusal = Number.isInteger(status) && status >= 300 && status <= 599 ? status : 500;
-        const body = (outcome.result as { body?: unknown }).body;
-        refuseUpgrade(socket, refusal, typeof body === 'string' ? body : '');
-        return;
-      }
+      if (decision.protocol !== undefined) selectedProtocols.set(request, decision.protocol);
     }
-    if (socket.destroyed || shuttingDown) {
-      // Accepted by $connect, but the client left (or we are stopping) before the handshake ended.
+    // A client that left, or half-closed its socket, while $connect ran is never upgraded; ws would
+    // drop such a socket silently, so its $disconnect is delivered here.
+    let upgraded = false;
+    if (!socket.destroyed && socket.readable && socket.writable && !shuttingDown) {
+      wss.handleUpgrade(request, socket, head, (socketOpen) => {
+        upgraded = true;
+        register(socketOpen, facts);
+      });
+    }
+    if (!upgraded) {
       trackDisconnect(deliverDisconnect(facts, 1006, CLOSE_REASONS[1006] as string));
       refuseUpgrade(socket, 503);
-      return;
+      socket.destroy();
     }
-    wss.handleUpgrade(request, socket, head, (socketOpen) => register(socketOpen, facts));
   }
 
   function register(socket: WebSocket, facts: ConnectionFacts): void {
@@ -278,9 +357,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       ...facts,
       socket,
       lastActiveAt: facts.connectedAt,
-      idleTimer: setTimeout(() => closeByGateway(connection, 1001, 'Idle timeout'), config.idleTimeoutMs),
+      idleTimer: setTimeout(() => closeByGateway(connection, GATEWAY_CLOSES.idle), config.idleTimeoutMs),
       maxTimer: setTimeout(
-        () => closeByGateway(connection, 1001, 'Maximum connection duration reached'),
+        () => closeByGateway(connection, GATEWAY_CLOSES.maxDuration),
         config.maxConnectionMs,
       ),
       gone,
@@ -288,17 +367,33 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     };
     connections.set(facts.connectionId, connection);
 
+    // Ahead of ws's own listener, so a frame API Gateway refuses closes the connection before ws
+    // could deliver it as a message.
+    const guard = new FrameGuard();
+    const rawSocket = (socket as unknown as { _socket: Duplex })._socket;
+    rawSocket.prependListener('data', (chunk: Buffer) => {
+      if (connection.closedBy) return;
+      const violation = guard.inspect(chunk);
+      if (violation) {
+        closeByGateway(
+          connection,
+          violation.code === 1003 ? GATEWAY_CLOSES.binaryFrame : GATEWAY_CLOSES.frameTooBig,
+        );
+      }
+    });
+
     socket.on('message', (data: RawData, isBinary: boolean) => {
       // Handler failures are outcomes inside onMessage; nothing else may surface as a rejection.
       onMessage(connection, data as Buffer, isBinary).catch(() => {});
     });
     socket.on('error', (error: Error & { code?: string }) => {
-      // ws closes the socket itself (1009) when a message exceeds maxPayload.
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        connection.closedBy ??= { statusCode: 1009, reason: CLOSE_REASONS[1009] as string };
+      // ws has already closed the socket with the status of the client's protocol error.
+      const close = closeForProtocolError(error.code);
+      if (close) {
+        connection.closedBy ??= close;
         setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
       } else {
-        log?.error(`${connection.connectionId} socket error: ${error.message}`);
+        safeLog('error', () => `${connection.connectionId} socket error: ${error.message}`);
       }
     });
     socket.on('close', (code: number, reason: Buffer) => {
@@ -333,35 +428,55 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   }
 
   async function onMessage(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+    // A message that completed after the gateway began to close (a refused frame) runs no route.
+    if (connection.closedBy) return;
+    if (isBinary) {
+      closeByGateway(connection, GATEWAY_CLOSES.binaryFrame);
+      return;
+    }
     touch(connection);
-    // Only the client's own messages keep a connection from idling out, as on AWS, where clients
-    // send heartbeats because server pushes do not count.
     connection.idleTimer.refresh();
-    const body = isBinary ? data.toString('base64') : data.toString('utf8');
-    // Binary frames cannot be read by a body expression, so they always take $default.
-    const routeKey = isBinary ? '$default' : selectRouteKey(body, config.routeSelectionPath, isKnownRoute);
-    const event = messageEvent(gateway, connection, routeKey, body, isBinary);
+    const body = data.toString('utf8');
+    const routeKey = selectRouteKey(body, config.routeSelectionPath, isDeclared);
+    const event = messageEvent(gateway, connection, routeKey, body, false);
     const { connectionId, requestId } = event.requestContext;
     const handler = handlerFor(routeKey);
     if (!handler) {
-      await send(connection, JSON.stringify({ message: 'Forbidden', connectionId, requestId })).catch(
-        () => {},
-      );
+      send(connection, JSON.stringify({ message: 'Forbidden', connectionId, requestId }));
       return;
     }
     const outcome = await invoke(handler, event, functionName, config.integrationTimeoutMs);
-    logInvocation(routeKey, connectionId, outcome);
-    if (!outcome.ok) {
-      const frame = JSON.stringify({ message: 'Internal server error', connectionId, requestId });
-      await send(connection, frame).catch(() => {});
+    const frame = outcome.ok ? routeResponseFrame(routeKey, outcome.result) : undefined;
+    if (frame instanceof Error) {
+      // A result that cannot be serialized is an integration failure, as API Gateway sees it.
+      logInvocation(routeKey, connectionId, { ok: false, error: frame, timedOut: false, ms: outcome.ms });
+    } else {
+      logInvocation(routeKey, connectionId, outcome);
+    }
+    if (!outcome.ok || frame instanceof Error) {
+      // API Gateway's own texts for the two (chalice#1406 and mangum#128 show the timeout's frame).
+      const message =
+        !outcome.ok && outcome.timedOut ? 'Endpoint request timed out' : 'Internal server error';
+      const errorFrame = JSON.stringify({ message, connectionId, requestId });
+      send(connection, errorFrame);
       return;
     }
-    if (config.routeResponses) {
-      const responseBody = (outcome.result as { body?: unknown } | null | undefined)?.body;
-      if (responseBody !== undefined && responseBody !== null && responseBody !== '') {
-        const frame = typeof responseBody === 'string' ? responseBody : JSON.stringify(responseBody);
-        await send(connection, frame).catch(() => {});
-      }
+    if (frame !== undefined) send(connection, frame);
+  }
+
+  /** The frame a route response sends back: nothing without one, an Error when the body cannot be serialized. */
+  function routeResponseFrame(routeKey: string, result: unknown): string | Error | undefined {
+    if (!config.hasRouteResponse(routeKey)) return undefined;
+    const responseBody = (result as { body?: unknown } | null | undefined)?.body;
+    if (responseBody === undefined || responseBody === null || responseBody === '') return undefined;
+    if (typeof responseBody === 'string') return responseBody;
+    try {
+      const frame = JSON.stringify(responseBody) as string | undefined;
+      return frame === undefined
+        ? new TypeError(`route response body of type ${typeof responseBody}`)
+        : frame;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
     }
   }
 
@@ -374,7 +489,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   async function shutDown(): Promise<void> {
     shuttingDown = true;
     const open = [...connections.values()];
-    for (const connection of open) closeByGateway(connection, 1001, 'Gateway shutting down');
+    for (const connection of open) closeByGateway(connection, GATEWAY_CLOSES.shutdown);
     await Promise.all([...open.map((c) => c.gone), ...closingConnections]);
     await new Promise<void>((resolve) => {
       wss.close(() => resolve());
@@ -390,5 +505,15 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     endpoint: `http://${hostForUrl}:${port}/${config.stage}`,
     port,
     close,
+    setRouteKeys(keys) {
+      if (config.handler === undefined) {
+        throw new TypeError('setRouteKeys is for a gateway started with "handler"');
+      }
+      declared =
+        keys === undefined
+          ? { keys: undefined, source: undefined }
+          : { keys: new Set(checkRouteKeys('setRouteKeys', keys)), source: 'option' };
+      logDeclaredRoutes();
+    },
   };
 }

@@ -119,6 +119,23 @@ export class TestClient {
   }
 }
 
+/** Sends `text` as one message in frames of at most `frameBytes`, as a client that fragments does. */
+export async function sendInFrames(client: TestClient, text: string, frameBytes: number): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  const sends: Promise<void>[] = [];
+  for (let offset = 0; offset < bytes.length; offset += frameBytes) {
+    const fin = offset + frameBytes >= bytes.length;
+    sends.push(
+      new Promise((resolve, reject) => {
+        client.ws.send(bytes.subarray(offset, offset + frameBytes), { binary: false, fin }, (error) =>
+          error ? reject(error) : resolve(),
+        );
+      }),
+    );
+  }
+  await Promise.all(sends);
+}
+
 export interface Refusal {
   status: number;
   body: string;

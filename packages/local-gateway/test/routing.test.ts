@@ -109,11 +109,15 @@ describe('route selection', () => {
     expect(client.pending).toBe(0);
   });
 
-  it('binary frames go to $default', async () => {
-    const { client, recorder } = await routedGateway(['$connect', '$default', 'sendMessage']);
+  // AWS: "Working with binary media types for WebSocket APIs": a binary frame disconnects the
+  // client with 1003 and no route runs.
+  it('a binary frame closes the connection with 1003; no route runs and $disconnect says 1003', async () => {
+    const { client, recorder } = await routedGateway(['$connect', '$disconnect', '$default', 'sendMessage']);
     await client.send(Buffer.from('{"action":"sendMessage"}'));
-    expect((await client.next()).text).toBe('$default');
-    expect(recorder.ofType('MESSAGE')[0]?.isBase64Encoded).toBe(true);
+    expect((await client.waitClose()).code).toBe(1003);
+    const disconnect = await recorder.waitForType('DISCONNECT');
+    expect(disconnect.requestContext.disconnectStatusCode).toBe(1003);
+    expect(recorder.ofType('MESSAGE')).toHaveLength(0);
   });
 
   // On API Gateway $connect and $disconnect run only when a connection opens or closes; a message
