@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { nodeVersionProblem } from './nodeVersion.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const problem = nodeVersionProblem(process.version);
+if (problem) {
+  console.error(problem);
+  process.exitCode = 1;
+} else {
+  // Imported only now: an older Node.js must reach the check above before it parses dist/.
+  const { main } = await import('../dist/cli.js');
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,12 +1,22 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type LoadedHandler, loadHandler } from './loadHandler.js';
+import { logUnhandledRejections } from './logUnhandledRejections.js';
 import { startLocalGateway } from './startLocalGateway.js';
+import { routeKeysOf, swappableHandler } from './swappableHandler.js';
+import { watchFolder } from './watchFolder.js';
 
-const USAGE = `usage: aws-framework-local <module> [--export handler] [--port 3001] [--host 127.0.0.1] [--stage local] [--static DIR] [--route-responses]
+const USAGE = `usage: aws-framework-local <module> [--export handler] [--port 3001] [--host 127.0.0.1] [--stage local]
+       [--static DIR] [--route-responses] [--routes a,b,c] [--watch]
+       [--client-buffer-bytes N] [--management-rate-limit N]
 
 Runs the Lambda handler exported by <module> (JavaScript or TypeScript) behind a local API Gateway
-WebSocket API, with the management API on the same port.`;
+WebSocket API, with the management API on the same port.
+
+  --routes a,b,c              the route keys the API declares; other actions go to $default
+  --watch                     reload the handler when a file under its module's folder changes
+  --client-buffer-bytes N     unsent bytes a client may hold before POSTs to it answer 429
+  --management-rate-limit N   management API requests per second before they answer 429`;
 
 interface CliIo {
   out: (line: string) => void;
@@ -15,36 +25,42 @@ interface CliIo {
 
 const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
-/** Loads `module` (TypeScript through tsx) and returns its export `name`, or a message saying why not. */
-export async function loadHandler(
-  module: string,
-  name: string,
-): Promise<{ handler: (event: unknown, context: unknown) => unknown } | { problem: string }> {
-  const url = pathToFileURL(resolve(module)).href;
-  let loaded: Record<string, unknown>;
-  try {
-    const { tsImport } = await import('tsx/esm/api');
-    loaded = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-  } catch (error) {
-    return {
-      problem: `cannot load module ${module}: ${error instanceof Error ? error.message : String(error)}`,
-    };
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function positiveIntegerFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number <= 0) {
+    throw new Error(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
   }
-  const handler = loaded[name];
-  if (typeof handler !== 'function') {
-    const exports = Object.keys(loaded).join(', ') || 'none';
-    return { problem: `module ${module} has no function export "${name}" (its exports: ${exports})` };
+  return number;
+}
+
+function routeKeysFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const keys = value.split(',').map((key) => key.trim());
+  if (keys.some((key) => key === '')) {
+    throw new Error(`--routes must list route keys separated by commas, with none empty; got "${value}"`);
   }
-  return { handler: handler as (event: unknown, context: unknown) => unknown };
+  return keys;
 }
 
 /** The CLI; resolves the exit code once the gateway has stopped (SIGINT/SIGTERM) or failed to start. */
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
+  let routeKeys: string[] | undefined;
+  let clientBufferBytes: number | undefined;
+  let managementRateLimit: number | undefined;
   try {
     parsed = parse(argv);
+    routeKeys = routeKeysFlag(parsed.values.routes);
+    clientBufferBytes = positiveIntegerFlag('--client-buffer-bytes', parsed.values['client-buffer-bytes']);
+    managementRateLimit = positiveIntegerFlag(
+      '--management-rate-limit',
+      parsed.values['management-rate-limit'],
+    );
   } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    io.err(`${describe(error)}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -63,41 +79,94 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     return 2;
   }
 
-  const loaded = await loadHandler(module, values.export);
-  if ('problem' in loaded) {
-    io.err(loaded.problem);
+  const first = await loadHandler(module, values.export);
+  if ('problem' in first) {
+    io.err(first.problem);
     return 1;
   }
+  let loaded: LoadedHandler = first;
+  const swappable = values.watch ? swappableHandler(loaded.handler) : undefined;
 
-  let gateway: Awaited<ReturnType<typeof startLocalGateway>>;
+  const stopLogging = logUnhandledRejections(io.err);
   try {
-    gateway = await startLocalGateway({
-      handler: loaded.handler,
-      port,
-      host: values.host,
-      stage: values.stage,
-      staticDir: values.static,
-      routeResponses: values['route-responses'],
-      logger: { info: io.out, error: io.err },
-    });
-  } catch (error) {
-    io.err(`cannot start the gateway: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
-  io.out(`WebSocket URL:       ${gateway.url}`);
-  io.out(`Management endpoint: ${gateway.endpoint}`);
-  if (values.static) io.out(`Static files:        http://${new URL(gateway.endpoint).host}/`);
+    let gateway: Awaited<ReturnType<typeof startLocalGateway>>;
+    try {
+      gateway = await startLocalGateway({
+        handler: swappable?.handler ?? loaded.handler,
+        port,
+        host: values.host,
+        stage: values.stage,
+        staticDir: values.static,
+        routeResponses: values['route-responses'],
+        routeKeys,
+        clientBufferBytes,
+        managementRateLimit,
+        logger: { info: io.out, error: io.err },
+      });
+    } catch (error) {
+      io.err(`cannot start the gateway: ${describe(error)}`);
+      return 1;
+    }
+    io.out(`WebSocket URL:       ${gateway.url}`);
+    io.out(`Management endpoint: ${gateway.endpoint}`);
+    if (values.static) io.out(`Static files:        http://${new URL(gateway.endpoint).host}/`);
 
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string) => {
-      io.out(`${signal}: disconnecting every client`);
-      resolveStop();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await gateway.close();
-  return 0;
+    let watcher: { close(): void } | undefined;
+    if (swappable) {
+      // Typed as optional so the CLI also runs against a gateway from before setRouteKeys existed.
+      const routable = gateway as { setRouteKeys?: (keys: string[] | undefined) => void };
+      // Reloads run one at a time, and a burst of changes during one queues a single next one.
+      let reloading = Promise.resolve();
+      let queued = false;
+      const reload = async () => {
+        queued = false;
+        const next = await loadHandler(module, values.export);
+        if ('problem' in next) {
+          io.err(`reload failed, still serving the previous handler: ${next.problem}`);
+          return;
+        }
+        if (!routeKeys) {
+          // An explicit --routes stays in force; otherwise the routes follow the handler's table,
+          // and a table the gateway refuses (a "$foo" key) keeps the previous handler too.
+          try {
+            routable.setRouteKeys?.(routeKeysOf(next.handler));
+          } catch (error) {
+            await next.release();
+            io.err(`reload failed, still serving the previous handler: ${describe(error)}`);
+            return;
+          }
+        }
+        const previous = loaded;
+        swappable.swap(next.handler);
+        loaded = next;
+        io.out(`reloaded ${module}`);
+        await previous.release();
+      };
+      const directory = dirname(resolve(module));
+      watcher = watchFolder(directory, () => {
+        if (queued) return;
+        queued = true;
+        reloading = reloading
+          .then(reload)
+          .catch((error: unknown) => io.err(`reload failed: ${describe(error)}`));
+      });
+      io.out(`Watching:            ${directory}`);
+    }
+
+    await new Promise<void>((resolveStop) => {
+      const stop = (signal: string) => {
+        io.out(`${signal}: disconnecting every client`);
+        resolveStop();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    watcher?.close();
+    await gateway.close();
+    return 0;
+  } finally {
+    stopLogging();
+  }
 }
 
 function parse(argv: string[]) {
@@ -111,6 +180,10 @@ function parse(argv: string[]) {
       stage: { type: 'string', default: 'local' },
       static: { type: 'string' },
       'route-responses': { type: 'boolean', default: false },
+      routes: { type: 'string' },
+      watch: { type: 'boolean', default: false },
+      'client-buffer-bytes': { type: 'string' },
+      'management-rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,7 @@ interface Cli {
   /** Resolves with the exit code (or the signal's name). */
   exited: Promise<number | string>;
   waitForStdout(pattern: RegExp, what: string, ms?: number): Promise<RegExpExecArray>;
+  waitForStderr(pattern: RegExp, what: string, ms?: number): Promise<RegExpExecArray>;
 }
 
 const running: ChildProcess[] = [];
@@ -78,43 +79,50 @@ afterEach(() => {
 function runCli(args: string[]): Cli {
   const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
-  let out = '';
-  let err = '';
+  const output = { out: '', err: '' };
   const listeners = new Set<() => void>();
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
+  const collect = (stream: 'out' | 'err') => (chunk: Buffer) => {
+    output[stream] += chunk.toString('utf8');
     for (const listener of listeners) listener();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8');
-  });
+  };
+  child.stdout?.on('data', collect('out'));
+  child.stderr?.on('data', collect('err'));
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
+  const waitFor = (stream: 'out' | 'err', pattern: RegExp, what: string, ms = WAIT_MS * 2) => {
+    const name = stream === 'out' ? 'stdout' : 'stderr';
+    let listener: (() => void) | undefined;
+    const found = new Promise<RegExpExecArray>((resolve, reject) => {
+      listener = () => {
+        const match = pattern.exec(output[stream]);
+        if (match) resolve(match);
+      };
+      listeners.add(listener);
+      listener();
+      void exited.then((code) =>
+        reject(
+          new Error(
+            `the CLI exited (${code}) before printing ${what}; stdout:\n${output.out}\nstderr:\n${output.err}`,
+          ),
+        ),
+      );
+    });
+    return withTimeout(
+      found,
+      ms,
+      `${what} on the CLI's ${name}:\nstdout:\n${output.out}\nstderr:\n${output.err}`,
+    ).finally(() => {
+      if (listener) listeners.delete(listener);
+    });
+  };
   return {
     child,
-    stdout: () => out,
-    stderr: () => err,
+    stdout: () => output.out,
+    stderr: () => output.err,
     exited,
-    waitForStdout(pattern, what, ms = WAIT_MS * 2) {
-      let listener: (() => void) | undefined;
-      const found = new Promise<RegExpExecArray>((resolve, reject) => {
-        listener = () => {
-          const match = pattern.exec(out);
-          if (match) resolve(match);
-        };
-        listeners.add(listener);
-        listener();
-        void exited.then((code) =>
-          reject(
-            new Error(`the CLI exited (${code}) before printing ${what}; stdout:\n${out}\nstderr:\n${err}`),
-          ),
-        );
-      });
-      return withTimeout(found, ms, `${what} on the CLI's stdout:\n${out}\nstderr:\n${err}`).finally(() => {
-        if (listener) listeners.delete(listener);
-      });
-    },
+    waitForStdout: (pattern, what, ms) => waitFor('out', pattern, what, ms),
+    waitForStderr: (pattern, what, ms) => waitFor('err', pattern, what, ms),
   };
 }
 
@@ -225,5 +233,199 @@ describe('aws-framework-local CLI', () => {
     const cli = runCli([join(dir, 'handler.ts'), '--port', 'abc']);
     expect(await withTimeout(cli.exited, WAIT_MS * 2, 'the CLI to exit')).not.toBe(0);
     expect(cli.stderr()).toMatch(/--port/);
+  });
+});
+
+describe('aws-framework-local flags', () => {
+  it.each([
+    [['--routes', 'a,,b'], '--routes'],
+    [['--routes', ','], '--routes'],
+    [['--client-buffer-bytes', 'lots'], '--client-buffer-bytes'],
+    [['--client-buffer-bytes', '0'], '--client-buffer-bytes'],
+    [['--management-rate-limit', '1.5'], '--management-rate-limit'],
+    [['--management-rate-limit', '-3'], '--management-rate-limit'],
+  ])('%j exits 2 naming the flag', async (flags, flag) => {
+    const cli = runCli([join(dir, 'handler.ts'), '--port', '0', ...flags]);
+    expect(await withTimeout(cli.exited, WAIT_MS * 2, 'the CLI to exit')).toBe(2);
+    expect(cli.stderr()).toContain(flag);
+    expect(cli.stdout()).not.toContain('WebSocket URL');
+  });
+
+  it('--routes declares the route keys: an action outside them takes $default', async () => {
+    const cli = runCli([join(dir, 'handler.ts'), '--port', '0', '--routes', 'hello, bye']);
+    const client = await openClient(await urlOf(cli));
+    openClients.push(client);
+    await client.send('{"action":"hello"}');
+    await cli.waitForStdout(/HANDLER MESSAGE hello /, 'the declared route');
+    await client.send('{"action":"other"}');
+    await cli.waitForStdout(/HANDLER MESSAGE \$default /, 'the undeclared action on $default');
+  });
+
+  it('--management-rate-limit caps management API requests per second with 429', async () => {
+    const cli = runCli([join(dir, 'handler.ts'), '--port', '0', '--management-rate-limit', '1']);
+    const url = await urlOf(cli);
+    const endpoint = (await cli.waitForStdout(/Management endpoint: (\S+)/, 'the endpoint'))[1] as string;
+    const client = await openClient(url);
+    openClients.push(client);
+    const connectionId = (
+      await cli.waitForStdout(/HANDLER CONNECT \$connect (\S+)/, 'the $connect')
+    )[1] as string;
+    const post = () =>
+      fetch(`${endpoint}/@connections/${encodeURIComponent(connectionId)}`, { method: 'POST', body: 'x' });
+    const statuses = [(await post()).status, (await post()).status];
+    expect(statuses).toEqual([200, 429]);
+  });
+});
+
+describe('aws-framework-local --watch', () => {
+  const handlerSource = (version: string) => `
+import { greeting } from './greeting.js';
+const version: string = '${version}';
+export const handler = async (event: { requestContext: { eventType: string }; body?: string }) => {
+  if (event.requestContext.eventType === 'CONNECT') console.log('HANDLER CONNECT');
+  if (event.requestContext.eventType !== 'MESSAGE') return { statusCode: 200 };
+  return { statusCode: 200, body: \`\${greeting}:\${version}:\${event.body}\` };
+};
+`;
+  const greetingSource = (greeting: string) => `export const greeting: string = '${greeting}';\n`;
+  const reloads = (n: number) => new RegExp(`(?:^reloaded \\S+$[\\s\\S]*?){${n}}`, 'm');
+
+  async function watchedProject(packageJson: string | undefined) {
+    const project = await mkdtemp(join(tmpdir(), 'local-gateway-watch-'));
+    if (packageJson) await writeFile(join(project, 'package.json'), packageJson);
+    await writeFile(join(project, 'greeting.ts'), greetingSource('hello-1'));
+    await writeFile(join(project, 'handler.ts'), handlerSource('main-1'));
+    return project;
+  }
+
+  async function reply(client: TestClient, body: string): Promise<string> {
+    await client.send(body);
+    return (await client.next()).text;
+  }
+
+  it('reloads the handler and its imports on the same open connection; a broken save keeps the previous one', async () => {
+    // No package.json: the .ts files load as CommonJS, whose require cache a reload must get past.
+    const project = await watchedProject(undefined);
+    try {
+      const cli = runCli([join(project, 'handler.ts'), '--port', '0', '--route-responses', '--watch']);
+      const url = await urlOf(cli);
+      await cli.waitForStdout(/^Watching:/m, 'the watch line');
+      const client = await openClient(url);
+      openClients.push(client);
+      expect(await reply(client, 'a')).toBe('hello-1:main-1:a');
+
+      await writeFile(join(project, 'handler.ts'), handlerSource('main-2'));
+      await cli.waitForStdout(reloads(1), 'the first reload');
+      expect(await reply(client, 'b')).toBe('hello-1:main-2:b');
+
+      await writeFile(join(project, 'greeting.ts'), greetingSource('hello-2'));
+      await cli.waitForStdout(reloads(2), 'the reload for the imported module');
+      expect(await reply(client, 'c')).toBe('hello-2:main-2:c');
+
+      await writeFile(join(project, 'handler.ts'), 'export const handler = (: number => 1;\n');
+      await cli.waitForStderr(
+        /^reload failed, still serving the previous handler: .*handler\.ts/m,
+        'the failure',
+      );
+      expect(await reply(client, 'd')).toBe('hello-2:main-2:d');
+
+      // Dotfiles and node_modules are not the handler's code.
+      await mkdir(join(project, 'node_modules'), { recursive: true });
+      await writeFile(join(project, 'node_modules', 'x.js'), 'export {};\n');
+      await writeFile(join(project, '.handler.ts.swp'), 'swap');
+      await sleep(400);
+      expect(cli.stdout().match(/^reloaded /gm)).toHaveLength(2);
+
+      await writeFile(join(project, 'handler.ts'), handlerSource('main-3'));
+      await cli.waitForStdout(reloads(3), 'the reload after the fix');
+      expect(await reply(client, 'e')).toBe('hello-2:main-3:e');
+
+      expect(client.ws.readyState).toBe(client.ws.OPEN);
+      expect(cli.stdout().match(/^HANDLER CONNECT$/gm)).toHaveLength(1);
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  });
+
+  it('picks up a change in an imported module of an ES module package', async () => {
+    const project = await watchedProject('{ "type": "module" }\n');
+    try {
+      const cli = runCli([join(project, 'handler.ts'), '--port', '0', '--route-responses', '--watch']);
+      const url = await urlOf(cli);
+      await cli.waitForStdout(/^Watching:/m, 'the watch line');
+      const client = await openClient(url);
+      openClients.push(client);
+      expect(await reply(client, 'a')).toBe('hello-1:main-1:a');
+      await writeFile(join(project, 'greeting.ts'), greetingSource('hello-2'));
+      await cli.waitForStdout(reloads(1), 'the reload');
+      expect(await reply(client, 'b')).toBe('hello-2:main-1:b');
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  });
+  it("follows the route keys a reloaded handler carries, as aws-framework's routes({...}) lists them", async () => {
+    const project = await mkdtemp(join(tmpdir(), 'local-gateway-watch-'));
+    const source = (keys: string[]) => `
+const handler = async (event: { requestContext: { eventType: string; routeKey: string } }) =>
+  event.requestContext.eventType === 'MESSAGE' ? { statusCode: 200, body: event.requestContext.routeKey } : { statusCode: 200 };
+Object.defineProperty(handler, Symbol.for('aws-framework.routeKeys'), { value: ${JSON.stringify(keys)} });
+export { handler };
+`;
+    try {
+      await writeFile(join(project, 'handler.ts'), source(['a', '$default']));
+      const cli = runCli([join(project, 'handler.ts'), '--port', '0', '--route-responses', '--watch']);
+      const url = await urlOf(cli);
+      await cli.waitForStdout(/^Watching:/m, 'the watch line');
+      const client = await openClient(url);
+      openClients.push(client);
+      expect(await reply(client, '{"action":"a"}')).toBe('a');
+      expect(await reply(client, '{"action":"b"}')).toBe('$default');
+
+      await writeFile(join(project, 'handler.ts'), source(['a', 'b', '$default']));
+      await cli.waitForStdout(reloads(1), 'the reload');
+      expect(await reply(client, '{"action":"b"}')).toBe('b');
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('aws-framework-local and unhandled rejections', () => {
+  it("logs a handler's forgotten rejected promise with its invocation and keeps serving", async () => {
+    const project = await mkdtemp(join(tmpdir(), 'local-gateway-rejection-'));
+    try {
+      await writeFile(
+        join(project, 'handler.ts'),
+        `export const handler = async (event: { requestContext: { eventType: string; connectionId: string }; body?: string }) => {
+  if (event.requestContext.eventType === 'CONNECT') console.log(\`CONNECTED \${event.requestContext.connectionId}\`);
+  if (event.body === 'forget') {
+    // A send to a gone connection without await, as a handler might do by mistake.
+    Promise.reject(new Error('forgotten rejection'));
+  }
+  return { statusCode: 200, body: \`ok:\${event.body}\` };
+};
+`,
+      );
+      const cli = runCli([join(project, 'handler.ts'), '--port', '0', '--route-responses']);
+      const client = await openClient(await urlOf(cli));
+      openClients.push(client);
+      const connectionId = (await cli.waitForStdout(/^CONNECTED (\S+)$/m, 'the $connect'))[1] as string;
+
+      await client.send('forget');
+      expect((await client.next()).text).toBe('ok:forget');
+      await cli.waitForStderr(
+        new RegExp(
+          `^unhandled rejection in a handler \\(\\$default ${escapeRegExp(connectionId)}\\): Error: forgotten rejection$`,
+          'm',
+        ),
+        'the unhandled rejection line',
+      );
+      await client.send('after');
+      expect((await client.next()).text).toBe('ok:after');
+      expect(client.ws.readyState).toBe(client.ws.OPEN);
+      expect(cli.child.exitCode).toBeNull();
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   });
 });

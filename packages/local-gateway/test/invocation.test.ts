@@ -1,3 +1,4 @@
+import { webSocketLambda } from 'aws-framework';
 import { describe, expect, it } from 'vitest';
 import type { GatewayLogger } from '../src/index.js';
 import { type InvocationContext, openRecorded, Recorder, sleep, useGateways, waitUntil } from './helpers.js';
@@ -110,7 +111,7 @@ describe('failing handlers', () => {
 
     const error = await a.client.nextJson();
     expect(Date.now() - sent).toBeLessThan(1_000);
-    expect(error).toMatchObject({ message: 'Internal server error', connectionId: a.connectionId });
+    expect(error).toMatchObject({ message: 'Endpoint request timed out', connectionId: a.connectionId });
     expect(error.requestId).toBe(
       recorder.ofType('MESSAGE').find((e) => e.body === 'slow')?.requestContext.requestId,
     );
@@ -189,6 +190,90 @@ describe('route responses', () => {
   });
 });
 
+describe('callback handlers, as on the nodejs22.x runtime', () => {
+  type Callback = (error?: unknown, result?: unknown) => void;
+
+  it('callback(null, result) answers with the result; callback(error) fails the invocation', async () => {
+    const gateway = await harness.start({
+      routeResponses: true,
+      routes: {
+        $default: (event: { body: string }, _context: unknown, callback: Callback) => {
+          setTimeout(() => {
+            if (event.body === 'fail') callback(new Error('called back with an error'));
+            else callback(null, { statusCode: 200, body: `called back:${event.body}` });
+          }, 20);
+        },
+      },
+    });
+    const client = await harness.open(gateway.url);
+    await client.send('hi');
+    expect((await client.next()).text).toBe('called back:hi');
+    await client.send('fail');
+    expect(await client.nextJson()).toMatchObject({ message: 'Internal server error' });
+    await client.send('again');
+    expect((await client.next()).text).toBe('called back:again');
+  });
+
+  it('the first of the callback and the returned promise wins; later calls are ignored', async () => {
+    const errors: string[] = [];
+    const gateway = await harness.start({
+      routeResponses: true,
+      logger: { info: () => {}, error: (line) => errors.push(line) },
+      routes: {
+        // The callback before the promise settles, then again with an error: the first call stands.
+        callbackFirst: async (_event: unknown, _context: unknown, callback: Callback) => {
+          callback(null, { statusCode: 200, body: 'from the callback' });
+          callback(new Error('second call'));
+          await sleep(20);
+          return { statusCode: 200, body: 'from the promise' };
+        },
+        // The promise before the callback.
+        promiseFirst: async (_event: unknown, _context: unknown, callback: Callback) => {
+          setTimeout(() => callback(new Error('too late')), 20);
+          return { statusCode: 200, body: 'from the promise' };
+        },
+      },
+    });
+    const client = await harness.open(gateway.url);
+    await client.send('{"action":"callbackFirst"}');
+    expect((await client.next()).text).toBe('from the callback');
+    await client.send('{"action":"promiseFirst"}');
+    expect((await client.next()).text).toBe('from the promise');
+    await sleep(100);
+    expect(client.pending).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('a callback handler that never calls back times out; a two-parameter one answers with its return value', async () => {
+    const gateway = await harness.start({
+      routeResponses: true,
+      integrationTimeoutMs: 200,
+      routes: {
+        silent: (_event: unknown, _context: unknown, _callback: Callback) => undefined,
+        sync: (_event: unknown, _context: unknown) => ({ statusCode: 200, body: 'returned' }),
+      },
+    });
+    const client = await harness.open(gateway.url);
+    const sent = Date.now();
+    await client.send('{"action":"silent"}');
+    expect(await client.nextJson()).toMatchObject({ message: 'Endpoint request timed out' });
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - sent).toBeLessThan(1_500);
+    await client.send('{"action":"sync"}');
+    expect((await client.next()).text).toBe('returned');
+  });
+
+  it('an aws-framework (Middy) handler, which takes no callback, answers through its promise', async () => {
+    const handler = webSocketLambda(async (event) => ({ statusCode: 200, body: `middy:${event.body}` }), {
+      jsonBody: false,
+    });
+    const gateway = await harness.start({ handler, routeResponses: true });
+    const client = await harness.open(gateway.url);
+    await client.send('hello');
+    expect((await client.next()).text).toBe('middy:hello');
+  });
+});
+
 describe('logger', () => {
   it('logs one line per invocation: route key, connection, status, ms; failures to error()', async () => {
     const info: string[] = [];
@@ -199,15 +284,17 @@ describe('logger', () => {
       return event.requestContext.eventType === 'MESSAGE' ? { statusCode: 202 } : undefined;
     });
     const gateway = await harness.start({ handler: recorder.handler, logger });
+    // The gateway also says once at start how it treats route keys; only invocations end in ms.
+    const invocations = () => info.filter((line) => / [\d.]+ms$/.test(line));
     const { client, connectionId } = await openRecorded(harness, gateway, recorder);
     await client.send('{"action":"greet"}');
-    await waitUntil(() => info.length === 2, 'two info lines');
+    await waitUntil(() => invocations().length === 2, 'two invocation lines');
     await client.send('boom');
     await client.next();
     await waitUntil(() => errors.length === 1, 'an error line');
 
-    expect(info[0]).toMatch(new RegExp(`^\\$connect ${escapeRegExp(connectionId)} 200 [\\d.]+ms$`));
-    expect(info[1]).toMatch(new RegExp(`^greet ${escapeRegExp(connectionId)} 202 [\\d.]+ms$`));
+    expect(invocations()[0]).toMatch(new RegExp(`^\\$connect ${escapeRegExp(connectionId)} 200 [\\d.]+ms$`));
+    expect(invocations()[1]).toMatch(new RegExp(`^greet ${escapeRegExp(connectionId)} 202 [\\d.]+ms$`));
     expect(errors[0]).toContain('$default');
     expect(errors[0]).toContain(connectionId);
     expect(errors[0]).toContain('kaput');
