@@ -24,6 +24,8 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
       'examples/*/infra/test/**/*.test.ts',
+      'conformance/test/**/*.test.ts',
+      'conformance/infra/test/**/*.test.ts',
     ],
     globalSetup: ['./test/buildPackages.ts'],
     // Type tests: tsc over the package's strict config with test/ included, failing like any test.
