@@ -1,18 +1,19 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import {
-  ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
   GetConnectionCommand,
   GoneException,
   LimitExceededException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   deferred,
   openRecorded,
   Recorder,
+  rejectionOf,
+  sdkFor,
   sleep,
   useGateways,
   WAIT_MS,
@@ -21,33 +22,6 @@ import {
 } from './helpers.js';
 
 const harness = useGateways();
-
-const sdks: ApiGatewayManagementApiClient[] = [];
-afterEach(() => {
-  for (const sdk of sdks.splice(0)) sdk.destroy();
-});
-
-function sdkFor(endpoint: string): ApiGatewayManagementApiClient {
-  const sdk = new ApiGatewayManagementApiClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-    maxAttempts: 1,
-  });
-  sdks.push(sdk);
-  return sdk;
-}
-
-async function rejectionOf(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await withTimeout(promise, WAIT_MS, 'the call');
-  } catch (error) {
-    return error as Error & { $metadata?: { httpStatusCode?: number } };
-  }
-  throw new Error('expected the call to fail, it succeeded');
-}
 
 /** Records the payload length of every frame the server sends on `socket` (server frames are unmasked). */
 function recordServerFrames(socket: Socket): Array<{ opcode: number; fin: boolean; length: number }> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { WebSocketEvent } from 'aws-framework';
 import { afterEach } from 'vitest';
 import { type ClientOptions, type RawData, WebSocket } from 'ws';
@@ -301,4 +302,33 @@ export async function openRecorded(
     `the $connect event of client ${tag}`,
   );
   return { client, connectionId: connect.requestContext.connectionId, connect };
+}
+
+const sdkClients: ApiGatewayManagementApiClient[] = [];
+afterEach(() => {
+  for (const client of sdkClients.splice(0)) client.destroy();
+});
+
+/** The real SDK client for a gateway's endpoint, with no retries; destroyed after each test. */
+export function sdkFor(endpoint: string): ApiGatewayManagementApiClient {
+  const client = new ApiGatewayManagementApiClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
+  sdkClients.push(client);
+  return client;
+}
+
+/** The error a promise rejects with; fails if it resolves. */
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await withTimeout(promise, WAIT_MS, 'the call');
+  } catch (error) {
+    return error as Error & { $metadata?: { httpStatusCode?: number } };
+  }
+  throw new Error('expected the call to fail, it succeeded');
 }

@@ -1,5 +1,4 @@
 import {
-  ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
   ForbiddenException,
   GetConnectionCommand,
@@ -13,6 +12,8 @@ import type { LocalGateway } from '../src/index.js';
 import {
   openRecorded,
   Recorder,
+  rejectionOf,
+  sdkFor,
   sleep,
   type TestClient,
   useGateways,
@@ -24,34 +25,6 @@ const harness = useGateways();
 
 /** 128 KB, API Gateway's limit for one message. */
 const LIMIT = 131_072;
-
-const clients: ApiGatewayManagementApiClient[] = [];
-afterEach(() => {
-  for (const client of clients.splice(0)) client.destroy();
-});
-
-function sdkFor(endpoint: string): ApiGatewayManagementApiClient {
-  const client = new ApiGatewayManagementApiClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-    maxAttempts: 1,
-  });
-  clients.push(client);
-  return client;
-}
-
-/** The error a promise rejects with; fails if it resolves. */
-async function rejectionOf(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await withTimeout(promise, WAIT_MS, 'the SDK call');
-  } catch (error) {
-    return error as Error & { $metadata?: { httpStatusCode?: number } };
-  }
-  throw new Error('expected the call to fail, it succeeded');
-}
 
 async function setup() {
   const recorder = new Recorder();
