@@ -1,33 +1,32 @@
-import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { type BundledFunctionProps, bundledFunction } from './bundledFunction.js';
 
 /**
- * esbuild's ESM output has no `require`; CommonJS code inside the bundle (parts of the SDK's
- * dependency tree) calls it for Node built-ins, so the bundle makes one.
+ * A Lambda REQUEST authorizer for `$connect`, described by its function and identity sources;
+ * `WebSocketBackend` makes the `WebSocketLambdaAuthorizer` from it.
  */
-const REQUIRE_BANNER =
-  "import { createRequire as __awsfCreateRequire } from 'node:module';const require = __awsfCreateRequire(import.meta.url);";
+export interface WebSocketBackendAuthorizerProps {
+  /** The authorizer function (e.g. a `jwtAuthorizer` handler made with `bundledFunction`). */
+  function: lambda.IFunction;
+  /**
+   * Where API Gateway takes the identity from: `route.request.querystring.NAME`,
+   * `route.request.header.NAME`, `stageVariables.NAME` or `context.NAME`. A connection missing
+   * any of them is refused 401 without invoking the function. Browsers cannot set headers on a
+   * WebSocket, so a page's token travels in the query string: `['route.request.querystring.token']`.
+   */
+  identitySource: string[];
+  /** Default `Authorizer`. */
+  authorizerName?: string;
+}
 
-/**
- * The folder of this package's own esbuild executable. With a pnpm lock file CDK runs
- * `pnpm exec esbuild` in `projectRoot`, which finds esbuild only where that folder's package
- * depends on it; first on the bundling PATH, this one answers wherever the root has none.
- */
-const ESBUILD_BIN = join(dirname(createRequire(import.meta.url).resolve('esbuild/package.json')), 'bin');
-
-export interface WebSocketBackendProps {
-  /** The handler module (TypeScript or JavaScript), bundled with esbuild on this machine. */
-  entry: string;
-  /** The exported handler's name; default `handler`. */
-  handler?: string;
+/** The function's props (`entry`, `handler`, `environment`, bundling, memory, timeout, logs), and: */
+export interface WebSocketBackendProps extends BundledFunctionProps {
   /**
    * The route keys, every one integrated with the function: `$connect`, `$disconnect`, `$default`
    * and custom ones (`sendMessage`) that `routeSelectionExpression` selects.
@@ -44,33 +43,41 @@ export interface WebSocketBackendProps {
   table?: dynamodb.ITable;
   /** Default `TABLE_NAME`, what the chat's `connectionStoreFromEnv` reads. */
   tableEnvironmentVariable?: string;
-  /** More environment variables for the function. */
-  environment?: Record<string, string>;
-  /** The folder holding `depsLockFilePath` and the entry (a pnpm workspace's root). */
-  projectRoot?: string;
-  /** The lock file; its name tells CDK which package manager runs esbuild. */
-  depsLockFilePath?: string;
-  /** Default 256 MB. */
-  memorySize?: number;
-  /** Default 29 s, API Gateway's integration timeout: a longer run would be cut off anyway. */
-  timeout?: Duration;
-  /** How long the function's logs are kept; default one week. */
-  logRetention?: logs.RetentionDays;
-  /** Merged over the defaults (ESM, minified, source maps, the SDK bundled). */
-  bundling?: nodejs.BundlingOptions;
+  /**
+   * Who may connect: an authorizer on the `$connect` route (API Gateway authorizes only there; the
+   * identity it returns comes with every later event of the connection). Either a ready
+   * `WebSocketLambdaAuthorizer` (any `IWebSocketRouteAuthorizer`), or its function and identity
+   * sources. Default: none, anyone may connect.
+   */
+  authorizer?: apigwv2.IWebSocketRouteAuthorizer | WebSocketBackendAuthorizerProps;
 }
 
 /**
  * An API Gateway WebSocket API whose routes all invoke one Node.js Lambda function: the API, an
  * auto-deployed stage, the function (bundled locally by esbuild, no Docker), one Lambda
  * integration, and the grants the function needs: `execute-api:ManageConnections` on this API's
- * stage only, and read/write on `table` when given.
+ * stage only, and read/write on `table` when given. With `authorizer`, API Gateway asks it before
+ * every `$connect` (the only route it authorizes); the other routes need no authorization.
+ *
+ * @example
+ * ```ts
+ * const backend = new WebSocketBackend(this, 'Chat', {
+ *   entry: 'src/handler.ts',
+ *   routes: ['$connect', '$disconnect', '$default', 'sendMessage'],
+ *   authorizer: {
+ *     function: bundledFunction(this, 'Authorizer', { entry: 'src/chatAuthorizer.ts' }),
+ *     identitySource: ['route.request.querystring.token'],
+ *   },
+ * });
+ * ```
  */
 export class WebSocketBackend extends Construct {
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
   readonly function: nodejs.NodejsFunction;
   readonly integration: WebSocketLambdaIntegration;
+  /** The `$connect` route's authorizer, when `authorizer` was given. */
+  readonly authorizer: apigwv2.IWebSocketRouteAuthorizer | undefined;
   /** The handler module the function was bundled from, as an absolute path. */
   readonly entry: string;
 
@@ -80,53 +87,23 @@ export class WebSocketBackend extends Construct {
       throw new Error('WebSocketBackend: routes must name at least one route key');
     this.entry = props.entry;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    const environment: Record<string, string> = {
-      // Stack traces through the minified bundle point at the TypeScript sources.
-      NODE_OPTIONS: '--enable-source-maps',
-      ...props.environment,
-    };
+    const environment: Record<string, string> = { ...props.environment };
     if (props.table) environment[props.tableEnvironmentVariable ?? 'TABLE_NAME'] = props.table.tableName;
 
-    this.function = new nodejs.NodejsFunction(this, 'Handler', {
-      entry: props.entry,
-      handler: props.handler ?? 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(29),
-      logGroup,
-      environment,
-      ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
-      ...(props.depsLockFilePath ? { depsLockFilePath: props.depsLockFilePath } : {}),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_BANNER,
-        // Our own pinned SDK, in the bundle, rather than the runtime's copy: the version we test
-        // with, and a faster cold start than loading the runtime's node_modules.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-        ...props.bundling,
-        environment: {
-          PATH: [ESBUILD_BIN, process.env.PATH].filter(Boolean).join(delimiter),
-          ...props.bundling?.environment,
-        },
-      },
-    });
+    this.function = bundledFunction(this, 'Handler', { ...props, environment });
 
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
       routeSelectionExpression: props.routeSelectionExpression ?? '$request.body.action',
     });
     this.integration = new WebSocketLambdaIntegration('Handler', this.function);
-    for (const routeKey of props.routes) this.api.addRoute(routeKey, { integration: this.integration });
+    this.authorizer = props.authorizer && routeAuthorizer(props.authorizer);
+    for (const routeKey of props.routes) {
+      this.api.addRoute(routeKey, {
+        integration: this.integration,
+        // CDK refuses an authorizer on any other route: API Gateway authorizes connections, not messages.
+        ...(routeKey === '$connect' && this.authorizer ? { authorizer: this.authorizer } : {}),
+      });
+    }
 
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
@@ -148,4 +125,17 @@ export class WebSocketBackend extends Construct {
   get callbackUrl(): string {
     return this.stage.callbackUrl;
   }
+}
+
+function routeAuthorizer(
+  authorizer: apigwv2.IWebSocketRouteAuthorizer | WebSocketBackendAuthorizerProps,
+): apigwv2.IWebSocketRouteAuthorizer {
+  if ('bind' in authorizer) return authorizer;
+  if (authorizer.identitySource.length === 0) {
+    throw new Error('WebSocketBackend: authorizer.identitySource must name at least one source');
+  }
+  return new WebSocketLambdaAuthorizer('Authorizer', authorizer.function, {
+    identitySource: authorizer.identitySource,
+    ...(authorizer.authorizerName ? { authorizerName: authorizer.authorizerName } : {}),
+  });
 }

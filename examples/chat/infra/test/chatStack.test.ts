@@ -1,12 +1,14 @@
 // Synthesis tests: the chat stack's CloudFormation, with bundling skipped (no esbuild, no AWS account).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CONNECTIONS_TABLE_KEYS, connectionsTableDefinition } from 'aws-framework/dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_HANDLER_ENTRY, CHAT_ROUTES, ChatStack } from '../lib/ChatStack.js';
-import { WebSocketBackend } from '../lib/WebSocketBackend.js';
+import { WebSocketBackend, type WebSocketBackendProps } from '../lib/WebSocketBackend.js';
 
 let stack: ChatStack;
 let template: Template;
@@ -239,6 +241,25 @@ describe('grants', () => {
 });
 
 describe('WebSocketBackend', () => {
+  /** A backend for the chat's routes, its authorizer (if any) made from a stand-in function. */
+  function backendWith(authorizer?: (fn: lambda.IFunction) => WebSocketBackendProps['authorizer']) {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const scope = new Stack(app, 'Backend');
+    const fn = new lambda.Function(scope, 'AuthorizerFunction', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('export const handler = async () => ({});'),
+    });
+    const made = authorizer?.(fn);
+    const backend = new WebSocketBackend(scope, 'Api', {
+      entry: CHAT_HANDLER_ENTRY,
+      routes: CHAT_ROUTES,
+      ...(made ? { authorizer: made } : {}),
+    });
+    const functionId = scope.getLogicalId(fn.node.defaultChild as CfnElement);
+    return { backend, functionId, template: Template.fromStack(scope) };
+  }
+
   it('refuses an empty route list', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const scope = new ChatStack(app, 'Other');
@@ -246,7 +267,80 @@ describe('WebSocketBackend', () => {
       /at least one route/,
     );
   });
+
+  it('has no authorizer and no authorization on any route by default', () => {
+    const { backend, template } = backendWith();
+    expect(backend.authorizer).toBeUndefined();
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    for (const [type, id] of Object.values(routeAuthorization(template))) {
+      expect(type).toBe('NONE');
+      expect(id).toBeUndefined();
+    }
+  });
+
+  it('builds a REQUEST authorizer from a function and identity sources, on $connect only', () => {
+    const { backend, functionId, template } = backendWith((fn) => ({
+      function: fn,
+      identitySource: ['route.request.querystring.token'],
+    }));
+    expect(backend.authorizer).toBeInstanceOf(WebSocketLambdaAuthorizer);
+    const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.token'],
+      Name: 'Authorizer',
+    });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [functionId, 'Arn'] }),
+    );
+    expect(routeAuthorization(template)).toEqual({
+      $connect: ['CUSTOM', { Ref: authorizerId }],
+      $disconnect: ['NONE', undefined],
+      $default: ['NONE', undefined],
+      sendMessage: ['NONE', undefined],
+    });
+  });
+
+  it('takes a ready WebSocketLambdaAuthorizer as it is', () => {
+    let given: WebSocketLambdaAuthorizer | undefined;
+    const { backend, template } = backendWith((fn) => {
+      given = new WebSocketLambdaAuthorizer('Tokens', fn, {
+        identitySource: ['route.request.header.Authorization', 'route.request.querystring.room'],
+      });
+      return given;
+    });
+    expect(backend.authorizer).toBe(given);
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.header.Authorization', 'route.request.querystring.room'],
+      Name: 'Tokens',
+    });
+    const authorization = routeAuthorization(template);
+    expect(authorization.$connect?.[0]).toBe('CUSTOM');
+    for (const route of ['$disconnect', '$default', 'sendMessage']) {
+      expect(authorization[route]?.[0], route).toBe('NONE');
+    }
+  });
+
+  it('refuses an authorizer with no identity source', () => {
+    expect(() => backendWith((fn) => ({ function: fn, identitySource: [] }))).toThrow(
+      /identitySource must name at least one source/,
+    );
+  });
 });
+
+/** Each route key's [AuthorizationType, AuthorizerId]. */
+function routeAuthorization(template: Template): Record<string, [string, unknown]> {
+  return Object.fromEntries(
+    Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => [
+      route.Properties.RouteKey,
+      [route.Properties.AuthorizationType, route.Properties.AuthorizerId],
+    ]),
+  );
+}
 
 function sortByName<T extends { AttributeName?: string }>(items: T[]): T[] {
   return [...items].sort((a, b) => String(a.AttributeName).localeCompare(String(b.AttributeName)));
