@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type LoadedHandler, loadHandler } from './loadHandler.js';
+import { type LoadedHandler, type LoadedHandlerFn, loadHandler } from './loadHandler.js';
 import { logUnhandledRejections } from './logUnhandledRejections.js';
 import { startLocalGateway } from './startLocalGateway.js';
 import { routeKeysOf, swappableHandler } from './swappableHandler.js';
@@ -9,6 +9,7 @@ import { watchFolder } from './watchFolder.js';
 const USAGE = `usage: aws-framework-local <module> [--export handler] [--port 3001] [--host 127.0.0.1] [--stage local]
        [--static DIR] [--route-responses] [--routes a,b,c] [--watch]
        [--client-buffer-bytes N] [--management-rate-limit N]
+       [--authorizer module[#export]] [--identity-source route.request.querystring.token,...]
 
 Runs the Lambda handler exported by <module> (JavaScript or TypeScript) behind a local API Gateway
 WebSocket API, with the management API on the same port.
@@ -16,7 +17,11 @@ WebSocket API, with the management API on the same port.
   --routes a,b,c              the route keys the API declares; other actions go to $default
   --watch                     reload the handler when a file under its module's folder changes
   --client-buffer-bytes N     unsent bytes a client may hold before POSTs to it answer 429
-  --management-rate-limit N   management API requests per second before they answer 429`;
+  --management-rate-limit N   management API requests per second before they answer 429
+  --authorizer module#export  a REQUEST Lambda authorizer that runs before $connect (export
+                              default: handler)
+  --identity-source a,b       route.request.header.NAME / route.request.querystring.NAME the
+                              authorizer needs; a request lacking one is refused 401`;
 
 interface CliIo {
   out: (line: string) => void;
@@ -79,10 +84,27 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
     return 2;
   }
 
+  if (values['identity-source'] !== undefined && values.authorizer === undefined) {
+    io.err(`--identity-source needs --authorizer\n${USAGE}`);
+    return 2;
+  }
   const first = await loadHandler(module, values.export);
   if ('problem' in first) {
     io.err(first.problem);
     return 1;
+  }
+  let authorizer: { handler: LoadedHandlerFn; identitySource?: string[] } | undefined;
+  if (values.authorizer !== undefined) {
+    const [authorizerModule = '', authorizerExport = 'handler'] = values.authorizer.split('#');
+    const loadedAuthorizer = await loadHandler(authorizerModule, authorizerExport);
+    if ('problem' in loadedAuthorizer) {
+      io.err(`--authorizer: ${loadedAuthorizer.problem}`);
+      return 1;
+    }
+    authorizer = {
+      handler: loadedAuthorizer.handler,
+      identitySource: values['identity-source']?.split(',').map((source) => source.trim()),
+    };
   }
   let loaded: LoadedHandler = first;
   const swappable = values.watch ? swappableHandler(loaded.handler) : undefined;
@@ -101,6 +123,7 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
         routeKeys,
         clientBufferBytes,
         managementRateLimit,
+        authorizer,
         logger: { info: io.out, error: io.err },
       });
     } catch (error) {
@@ -184,6 +207,8 @@ function parse(argv: string[]) {
       watch: { type: 'boolean', default: false },
       'client-buffer-bytes': { type: 'string' },
       'management-rate-limit': { type: 'string' },
+      authorizer: { type: 'string' },
+      'identity-source': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });

@@ -8,6 +8,8 @@ export interface ConnectionFacts {
   connectedAt: number;
   sourceIp: string;
   userAgent: string | undefined;
+  /** What the `$connect` authorizer allowed with, which every event of the connection carries. */
+  authorizer?: Record<string, unknown>;
 }
 
 export interface GatewayFacts {
@@ -60,6 +62,8 @@ function requestContext(
     apiId: gateway.apiId,
     connectionId: connection.connectionId,
     identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent ?? null },
+    // A copy per event: one handler changing its event must not change the next one's.
+    ...(connection.authorizer ? { authorizer: { ...connection.authorizer } } : {}),
   };
 }
 
@@ -134,6 +138,33 @@ function forwardedHeaders(
     ['X-Forwarded-Port', String(gateway.port)],
     ['X-Forwarded-Proto', 'http'],
   ];
+}
+
+/** The REQUEST event API Gateway gives a WebSocket authorizer: the `$connect` request's parts. */
+export interface AuthorizerRequestEvent {
+  type: 'REQUEST';
+  methodArn: string;
+  headers: WebSocketEvent['headers'];
+  multiValueHeaders: WebSocketEvent['multiValueHeaders'];
+  queryStringParameters: WebSocketEvent['queryStringParameters'];
+  multiValueQueryStringParameters: WebSocketEvent['multiValueQueryStringParameters'];
+  stageVariables: Record<string, string>;
+  requestContext: WebSocketRequestContext;
+}
+
+/** The authorizer's event for the same request as `connect`, with its own copies of every part. */
+export function authorizerEvent(connect: WebSocketEvent<string>, methodArn: string): AuthorizerRequestEvent {
+  const copy = structuredClone(connect);
+  return {
+    type: 'REQUEST',
+    methodArn,
+    headers: copy.headers,
+    multiValueHeaders: copy.multiValueHeaders,
+    queryStringParameters: copy.queryStringParameters ?? {},
+    multiValueQueryStringParameters: copy.multiValueQueryStringParameters ?? {},
+    stageVariables: {},
+    requestContext: copy.requestContext,
+  };
 }
 
 export function messageEvent(

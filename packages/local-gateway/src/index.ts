@@ -1,2 +1,2 @@
-export type { GatewayLogger, LambdaHandler, LocalGatewayOptions } from './options.js';
-export { type LocalGateway, startLocalGateway } from './startLocalGateway.js';
+export type { GatewayLogger, LambdaHandler, LocalAuthorizerOptions, LocalGatewayOptions } from './options.js';
+export { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalGateway, startLocalGateway } from './startLocalGateway.js';

@@ -1,9 +1,21 @@
+import { type IdentitySource, parseIdentitySource } from './identitySource.js';
+
 /**
  * A Lambda handler as the local gateway calls it: `(event, context, callback)`, returning a result
  * or a promise, or answering through the callback as on the nodejs22.x runtime.
  */
 // biome-ignore lint/suspicious/noExplicitAny: any Lambda handler's own event, context and callback types must fit
 export type LambdaHandler = (event: any, context: any, callback: any) => unknown;
+
+/** A REQUEST Lambda authorizer on `$connect`, as a WebSocket API configures one. */
+export interface LocalAuthorizerOptions {
+  handler: LambdaHandler;
+  /**
+   * `route.request.header.NAME` or `route.request.querystring.NAME` entries: a request lacking any
+   * of them is refused 401 without invoking the authorizer. Default: none (always invoked).
+   */
+  identitySource?: string[];
+}
 
 /** One line per invocation and per gateway-level problem; `false` silences. */
 export interface GatewayLogger {
@@ -55,6 +67,8 @@ export interface LocalGatewayOptions {
   integrationTimeoutMs?: number;
   /** Files served over plain HTTP at `/`. */
   staticDir?: string;
+  /** A Lambda authorizer that runs before `$connect`, as on AWS. Default: none. */
+  authorizer?: LocalAuthorizerOptions;
   /** Default: silent. */
   logger?: GatewayLogger | false;
 }
@@ -79,6 +93,7 @@ export interface ResolvedOptions {
   maxConnectionMs: number;
   integrationTimeoutMs: number;
   staticDir: string | undefined;
+  authorizer: { handler: LambdaHandler; identitySources: IdentitySource[] } | undefined;
   logger: GatewayLogger | undefined;
 }
 
@@ -96,6 +111,25 @@ function positiveInteger(
     throw new TypeError(`startLocalGateway: ${name} must be a positive integer of ${unit}, got ${value}`);
   }
   return value;
+}
+
+function authorizerOption(value: unknown): ResolvedOptions['authorizer'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError('startLocalGateway: authorizer must be { handler, identitySource? }');
+  }
+  const { handler, identitySource, ...unknown } = value as LocalAuthorizerOptions;
+  const extra = Object.keys(unknown);
+  if (extra.length > 0) throw new TypeError(`startLocalGateway: authorizer has unknown option "${extra[0]}"`);
+  if (typeof handler !== 'function')
+    throw new TypeError('startLocalGateway: authorizer.handler must be a function');
+  if (identitySource !== undefined && !Array.isArray(identitySource)) {
+    throw new TypeError('startLocalGateway: authorizer.identitySource must be an array');
+  }
+  const identitySources = (identitySource ?? []).map((source) =>
+    parseIdentitySource(source, 'startLocalGateway: authorizer.identitySource'),
+  );
+  return { handler, identitySources };
 }
 
 /** The key `routes({...})` of aws-framework puts its table's route keys under, read without importing it. */
@@ -211,6 +245,7 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
     maxConnectionMs: positiveInteger('maxConnectionMs', options.maxConnectionMs, 7_200_000),
     integrationTimeoutMs: positiveInteger('integrationTimeoutMs', options.integrationTimeoutMs, 29_000),
     staticDir: options.staticDir,
+    authorizer: authorizerOption(options.authorizer),
     logger,
   };
 }

@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { authorizerDecision } from './authorizerResult.js';
 import { CLOSE_REASONS, closeForProtocolError, GATEWAY_CLOSES, type GatewayClose } from './closeCodes.js';
 import { connectDecision } from './connectDecision.js';
 import {
+  authorizerEvent,
   type ConnectionFacts,
   connectEvent,
   disconnectEvent,
@@ -12,6 +14,7 @@ import {
   messageEvent,
 } from './events.js';
 import { FrameGuard, MAX_FRAME_BYTES } from './frameGuard.js';
+import { missingIdentitySource } from './identitySource.js';
 import { newApiId, newConnectionId } from './ids.js';
 import { type InvocationOutcome, invoke, statusOf } from './invoke.js';
 import { handleManagementRequest, MAX_PAYLOAD_BYTES, type ManagedConnections } from './managementApi.js';
@@ -54,6 +57,10 @@ function sourceIpOf(request: IncomingMessage): string {
   const address = request.socket.remoteAddress ?? '127.0.0.1';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
+
+/** The region and account the local gateway's ARNs name (an authorizer's `methodArn`). */
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
 
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -318,11 +325,25 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       userAgent: request.headers['user-agent'],
     };
 
-    // $connect runs before the upgrade completes, as on AWS: its answer decides the handshake.
+    const upgradeRequest = { rawHeaders: request.rawHeaders, query: url.searchParams };
+    // The authorizer, then $connect, run before the upgrade completes, as on AWS: their answers
+    // decide the handshake.
+    let integrationLatency: number | undefined;
+    if (config.authorizer) {
+      const authorized = await authorize(config.authorizer, facts, upgradeRequest);
+      if ('status' in authorized) {
+        refuseUpgrade(socket, authorized.status, authorized.body);
+        return;
+      }
+      integrationLatency = authorized.integrationLatency;
+    }
     // Without a $connect route every connection is accepted, with no subprotocol.
     const connectHandler = handlerFor('$connect');
     if (connectHandler) {
-      const event = connectEvent(gateway, facts, { rawHeaders: request.rawHeaders, query: url.searchParams });
+      const event = connectEvent(gateway, facts, upgradeRequest);
+      // Only $connect's event tells how long the authorizer took, as captured events show.
+      if (event.requestContext.authorizer)
+        event.requestContext.authorizer.integrationLatency = integrationLatency;
       const outcome = await invoke(connectHandler, event, functionName, config.integrationTimeoutMs);
       const decision = connectDecision(outcome);
       logInvocation('$connect', facts.connectionId, outcome);
@@ -346,6 +367,54 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       refuseUpgrade(socket, 503);
       socket.destroy();
     }
+  }
+
+  /**
+   * Runs the REQUEST authorizer as API Gateway does on `$connect`: a missing identity source is
+   * 401 without invoking it; otherwise its outcome decides (see authorizerDecision). Allowed, the
+   * connection's events carry `{ principalId, ...context }`, the context's values as strings (AWS:
+   * "The returned values are all stringified", Lambda authorizer output), and `$connect`'s also
+   * `integrationLatency`. No result caching: a WebSocket authorizer runs on every `$connect` (the
+   * result TTL is an HTTP API setting).
+   */
+  async function authorize(
+    authorizer: NonNullable<typeof config.authorizer>,
+    facts: ConnectionFacts,
+    upgradeRequest: { rawHeaders: string[]; query: URLSearchParams },
+  ): Promise<{ status: number; body: string } | { integrationLatency: number }> {
+    const missing = missingIdentitySource(
+      authorizer.identitySources,
+      upgradeRequest.rawHeaders,
+      upgradeRequest.query,
+    );
+    if (missing) {
+      safeLog(
+        'info',
+        () => `$connect ${facts.connectionId} 401: identity source ${missing.expression} missing`,
+      );
+      return { status: 401, body: JSON.stringify({ message: 'Unauthorized' }) };
+    }
+    const methodArn = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${gateway.apiId}/${gateway.stage}/$connect`;
+    const event = authorizerEvent(connectEvent(gateway, facts, upgradeRequest), methodArn);
+    const outcome = await invoke(
+      authorizer.handler,
+      event,
+      `${functionName}-authorizer`,
+      config.integrationTimeoutMs,
+    );
+    const decision = authorizerDecision(outcome, methodArn);
+    if (!decision.allow) {
+      const level = decision.status === 500 ? 'error' : 'info';
+      safeLog(
+        level,
+        () => `authorizer ${facts.connectionId} ${decision.status}: ${decision.why} ${outcome.ms}ms`,
+      );
+      return decision;
+    }
+    safeLog('info', () => `authorizer ${facts.connectionId} allowed ${decision.principalId} ${outcome.ms}ms`);
+    const context = Object.entries(decision.context).map(([key, value]) => [key, String(value)]);
+    facts.authorizer = { ...Object.fromEntries(context), principalId: decision.principalId };
+    return { integrationLatency: Math.round(outcome.ms) };
   }
 
   function register(socket: WebSocket, facts: ConnectionFacts): void {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openClient, sleep, type TestClient, WAIT_MS, withTimeout } from './helpers.js';
+import { expectRefusal, openClient, sleep, type TestClient, WAIT_MS, withTimeout } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'packages/local-gateway/bin/aws-framework-local.js');
@@ -50,6 +50,27 @@ beforeAll(async () => {
     `const x: number = 1;\nthrow new Error('broken at load time ' + x);\nexport const handler = () => ({ statusCode: 200 });\n`,
   );
   await writeFile(join(dir, 'index.html'), '<h1>static from the cli</h1>');
+  // Allows a token "good" with a name in the context; refuses anything else.
+  await writeFile(
+    join(dir, 'authorizer.ts'),
+    `export const check = async (event: { methodArn: string; queryStringParameters: Record<string, string> }) => {
+  if (event.queryStringParameters.token !== 'good') throw new Error('Unauthorized');
+  return {
+    principalId: 'ana',
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
+    context: { name: 'Ana' },
+  };
+};
+`,
+  );
+  await writeFile(
+    join(dir, 'whoami.ts'),
+    `export const handler = async (event: { requestContext: { eventType: string; authorizer?: Record<string, unknown> } }) => {
+  console.log('WHO ' + event.requestContext.eventType + ' ' + JSON.stringify(event.requestContext.authorizer));
+  return { statusCode: 200 };
+};
+`,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -274,6 +295,45 @@ describe('aws-framework-local flags', () => {
       fetch(`${endpoint}/@connections/${encodeURIComponent(connectionId)}`, { method: 'POST', body: 'x' });
     const statuses = [(await post()).status, (await post()).status];
     expect(statuses).toEqual([200, 429]);
+  });
+});
+
+describe('aws-framework-local --authorizer', () => {
+  it('runs the authorizer before $connect: missing identity source 401, refusal 401, allowed with context', async () => {
+    const cli = runCli([
+      join(dir, 'whoami.ts'),
+      '--port',
+      '0',
+      '--authorizer',
+      `${join(dir, 'authorizer.ts')}#check`,
+      '--identity-source',
+      'route.request.querystring.token',
+    ]);
+    const url = await urlOf(cli);
+    expect((await expectRefusal(url)).status).toBe(401);
+    expect((await expectRefusal(`${url}?token=bad`)).status).toBe(401);
+    const client = await openClient(`${url}?token=good`);
+    openClients.push(client);
+    await client.send('hi');
+    await cli.waitForStdout(
+      /WHO CONNECT \{"name":"Ana","principalId":"ana","integrationLatency":\d+\}/,
+      'the $connect with its authorizer',
+    );
+    await cli.waitForStdout(
+      /WHO MESSAGE \{"name":"Ana","principalId":"ana"\}/,
+      'the message with its authorizer',
+    );
+  });
+
+  it.each([
+    [['--identity-source', 'route.request.querystring.token'], /--identity-source needs --authorizer/, 2],
+    [['--authorizer', 'nowhere.ts'], /--authorizer: cannot load module nowhere\.ts/, 1],
+    [['--authorizer', 'AUTH#missing'], /--authorizer: .*no function export "missing"/, 1],
+  ])('%j exits non-zero saying why', async (flags, message, code) => {
+    const args = flags.map((flag) => flag.replace('AUTH', join(dir, 'authorizer.ts')));
+    const cli = runCli([join(dir, 'whoami.ts'), '--port', '0', ...args]);
+    expect(await withTimeout(cli.exited, WAIT_MS * 2, 'the CLI to exit')).toBe(code);
+    expect(cli.stderr()).toMatch(message);
   });
 });
 
