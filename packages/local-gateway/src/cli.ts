@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type LoadedHandler, type LoadedHandlerFn, loadHandler } from './loadHandler.js';
 import { logUnhandledRejections } from './logUnhandledRejections.js';
 import { startLocalGateway } from './startLocalGateway.js';
-import { routeKeysOf, swappableHandler } from './swappableHandler.js';
+import { swappableHandler } from './swappableHandler.js';
 import { watchFolder } from './watchFolder.js';
 
 const USAGE = `usage: aws-framework-local <module> [--export handler] [--port 3001] [--host 127.0.0.1] [--stage local]
@@ -136,8 +136,6 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
 
     let watcher: { close(): void } | undefined;
     if (swappable) {
-      // Typed as optional so the CLI also runs against a gateway from before setRouteKeys existed.
-      const routable = gateway as { setRouteKeys?: (keys: string[] | undefined) => void };
       // Reloads run one at a time, and a burst of changes during one queues a single next one.
       let reloading = Promise.resolve();
       let queued = false;
@@ -147,17 +145,6 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
         if ('problem' in next) {
           io.err(`reload failed, still serving the previous handler: ${next.problem}`);
           return;
-        }
-        if (!routeKeys) {
-          // An explicit --routes stays in force; otherwise the routes follow the handler's table,
-          // and a table the gateway refuses (a "$foo" key) keeps the previous handler too.
-          try {
-            routable.setRouteKeys?.(routeKeysOf(next.handler));
-          } catch (error) {
-            await next.release();
-            io.err(`reload failed, still serving the previous handler: ${describe(error)}`);
-            return;
-          }
         }
         const previous = loaded;
         swappable.swap(next.handler);

@@ -18,7 +18,13 @@ import { missingIdentitySource } from './identitySource.js';
 import { newApiId, newConnectionId } from './ids.js';
 import { type InvocationOutcome, invoke, statusOf } from './invoke.js';
 import { handleManagementRequest, MAX_PAYLOAD_BYTES, type ManagedConnections } from './managementApi.js';
-import { checkRouteKeys, type LambdaHandler, type LocalGatewayOptions, resolveOptions } from './options.js';
+import {
+  checkRouteKeys,
+  type LambdaHandler,
+  type LocalGatewayOptions,
+  resolveOptions,
+  routeKeysOf,
+} from './options.js';
 import { RateLimiter } from './rateLimiter.js';
 import { selectRouteKey } from './routeSelection.js';
 import { serveStatic } from './staticFiles.js';
@@ -32,8 +38,8 @@ export interface LocalGateway {
   /** Disconnects every client (delivering `$disconnect`) and resolves when the server is down. */
   close(): Promise<void>;
   /**
-   * Replaces the declared route keys of `handler` mode (what `--watch` calls after reloading a
-   * handler built with `routes({...})`); `undefined` goes back to treating every action as declared.
+   * Replaces the declared route keys of `handler` mode, as the `routeKeys` option gives them;
+   * `undefined` goes back to the handler's own `routes({...})` table, or to every action.
    */
   setRouteKeys(keys: string[] | undefined): void;
 }
@@ -99,7 +105,26 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const closingConnections = new Set<Promise<void>>();
   let shuttingDown = false;
 
-  let declared = { keys: config.routeKeys, source: config.routeKeysSource };
+  // routeKeys given (or set later) win; otherwise the handler's routes({...}) table is read on
+  // each use, so a handler swapped by --watch brings its own routes.
+  let explicitKeys = config.routeKeysSource === 'option' ? config.routeKeys : undefined;
+  let discovered: { from: readonly string[] | undefined; keys: ReadonlySet<string> | undefined } = {
+    from: undefined,
+    keys: undefined,
+  };
+  function declaredRoutes(): {
+    keys: ReadonlySet<string> | undefined;
+    source: 'option' | 'handler' | undefined;
+  } {
+    if (explicitKeys) return { keys: explicitKeys, source: 'option' };
+    const fromHandler = routeKeysOf(config.handler);
+    if (fromHandler !== discovered.from) {
+      const first = discovered.from === undefined && discovered.keys === undefined;
+      discovered = { from: fromHandler, keys: fromHandler ? new Set(fromHandler) : undefined };
+      if (!first) logDeclaredRoutes();
+    }
+    return { keys: discovered.keys, source: discovered.keys ? 'handler' : undefined };
+  }
   const limiter = config.managementRateLimit ? new RateLimiter(config.managementRateLimit) : undefined;
 
   /**
@@ -110,6 +135,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
    */
   function isDeclared(routeKey: string): boolean {
     if (config.handler === undefined) return config.routes.has(routeKey);
+    const declared = declaredRoutes();
     if (declared.keys === undefined) return true;
     if (declared.source === 'option' && routeKey.startsWith('$')) return true;
     return declared.keys.has(routeKey);
@@ -166,6 +192,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   function logDeclaredRoutes(): void {
     if (config.handler === undefined) return;
+    const declared = declaredRoutes();
     safeLog('info', () =>
       declared.keys === undefined
         ? 'every action is treated as a declared route: give routeKeys (--routes a,b) or build the handler with routes({...}) so that other actions take $default, as on AWS'
@@ -578,10 +605,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       if (config.handler === undefined) {
         throw new TypeError('setRouteKeys is for a gateway started with "handler"');
       }
-      declared =
-        keys === undefined
-          ? { keys: undefined, source: undefined }
-          : { keys: new Set(checkRouteKeys('setRouteKeys', keys)), source: 'option' };
+      explicitKeys = keys === undefined ? undefined : new Set(checkRouteKeys('setRouteKeys', keys));
       logDeclaredRoutes();
     },
   };

@@ -1,7 +1,5 @@
 import type { LoadedHandlerFn } from './loadHandler.js';
-
-/** Where aws-framework's `routes({...})` lists its route keys, read without importing it. */
-const ROUTE_KEYS = Symbol.for('aws-framework.routeKeys');
+import { ROUTE_KEYS } from './options.js';
 
 /**
  * A handler to give the gateway once, whose implementation can be replaced while clients stay
@@ -27,10 +25,4 @@ export function swappableHandler(initial: LoadedHandlerFn): {
       current = next;
     },
   };
-}
-
-/** The route keys a handler built with aws-framework's `routes({...})` carries, if it does. */
-export function routeKeysOf(handler: LoadedHandlerFn): string[] | undefined {
-  const keys = (handler as unknown as Record<symbol, unknown>)[ROUTE_KEYS];
-  return Array.isArray(keys) && keys.every((key) => typeof key === 'string') ? keys : undefined;
 }
