@@ -1,3 +1,20 @@
+export {
+  type AuthorizerAllow,
+  type AuthorizerContext,
+  type AuthorizerDecision,
+  type AuthorizerDeny,
+  type AuthorizerRefusal,
+  deny,
+  type TokenEvent,
+  type TokenFromOptions,
+  tokenFrom,
+  type WebSocketAuthorizerEvent,
+  type WebSocketAuthorizerFn,
+  type WebSocketAuthorizerHandler,
+  type WebSocketAuthorizerOptions,
+  type WebSocketAuthorizerResult,
+  webSocketAuthorizer,
+} from './authorizer/index.js';
 export { BaseLambda } from './classes/BaseLambda.js';
 export { WebSocketLambda, type WebSocketLambdaClassOptions } from './classes/WebSocketLambda.js';
 export {

@@ -30,14 +30,18 @@ describe('the published package', () => {
       'ROUTE_KEYS',
       'WebSocketLambda',
       'connections',
+      'deny',
       'resolveEndpoint',
       'routes',
+      'tokenFrom',
+      'webSocketAuthorizer',
       'webSocketLambda',
     ]);
   });
 
   it('exports the event builders from aws-framework/testing', async () => {
     expect(await importAsUser('aws-framework/testing')).toEqual([
+      'createAuthorizerEvent',
       'createConnectEvent',
       'createDisconnectEvent',
       'createLambdaContext',

@@ -1,16 +1,28 @@
 import {
+  type AuthorizerAllow,
+  type AuthorizerContext,
+  deny,
   ROUTE_KEYS,
   type RouteTable,
   routes,
   type SendFn,
+  tokenFrom,
+  type WebSocketAuthorizerEvent,
+  type WebSocketAuthorizerResult,
   type WebSocketContext,
   type WebSocketEvent,
   type WebSocketEventType,
   type WebSocketHandlerFn,
   type WebSocketResult,
+  webSocketAuthorizer,
   webSocketLambda,
 } from 'aws-framework';
-import { createLambdaContext, createMessageEvent } from 'aws-framework/testing';
+import {
+  createAuthorizerEvent,
+  createConnectEvent,
+  createLambdaContext,
+  createMessageEvent,
+} from 'aws-framework/testing';
 import type { Context } from 'aws-lambda';
 import { describe, expectTypeOf, it } from 'vitest';
 
@@ -196,5 +208,87 @@ describe('WebSocketEvent', () => {
 
   it('is what the builders in aws-framework/testing return', () => {
     expectTypeOf(createMessageEvent({ a: 1 })).toEqualTypeOf<WebSocketEvent<string>>();
+  });
+});
+
+describe('webSocketAuthorizer', () => {
+  it('gives the function the complete authorizer event and the Lambda context', () => {
+    webSocketAuthorizer((event, context) => {
+      expectTypeOf(event).toEqualTypeOf<WebSocketAuthorizerEvent>();
+      expectTypeOf(event.type).toEqualTypeOf<'REQUEST'>();
+      expectTypeOf(event.methodArn).toEqualTypeOf<string>();
+      expectTypeOf(event.headers).toEqualTypeOf<Record<string, string | undefined>>();
+      expectTypeOf(event.requestContext.connectionId).toEqualTypeOf<string>();
+      expectTypeOf(event.requestContext.identity.sourceIp).toEqualTypeOf<string>();
+      expectTypeOf(context).toEqualTypeOf<Context>();
+      return false;
+    });
+  });
+
+  it('accepts an allow, a deny or a refusal, sync or async', () => {
+    webSocketAuthorizer(() => ({ principalId: 'u' }));
+    webSocketAuthorizer(async () => ({ principalId: 'u', context: { name: 'Ana', n: 1, ok: true } }));
+    webSocketAuthorizer(() => deny('u'));
+    webSocketAuthorizer(async () => deny());
+    webSocketAuthorizer(() => false);
+    webSocketAuthorizer(() => undefined);
+    webSocketAuthorizer(async () => {});
+    // @ts-expect-error principalId is a string
+    webSocketAuthorizer(() => ({ principalId: 42 }));
+    // @ts-expect-error context values are strings, numbers or booleans
+    webSocketAuthorizer(() => ({ principalId: 'u', context: { nested: { a: 1 } } }));
+    // @ts-expect-error true is not a decision
+    webSocketAuthorizer(() => true);
+  });
+
+  it('types the context from its type argument and requires it when it has required keys', () => {
+    type Identity = { name: string; admin: boolean };
+    const handler = webSocketAuthorizer<Identity>(() => ({
+      principalId: 'u',
+      context: { name: 'Ana', admin: false },
+    }));
+    // @ts-expect-error the declared context is required
+    webSocketAuthorizer<Identity>(() => ({ principalId: 'u' }));
+    // @ts-expect-error name is a string
+    webSocketAuthorizer<Identity>(() => ({ principalId: 'u', context: { name: 1, admin: false } }));
+    // @ts-expect-error a context type must hold strings, numbers or booleans only
+    webSocketAuthorizer<{ tags: string[] }>(() => false);
+    expectTypeOf(handler(createAuthorizerEvent())).toEqualTypeOf<
+      Promise<WebSocketAuthorizerResult<Identity>>
+    >();
+    expectTypeOf<AuthorizerAllow<Identity>['context']>().toEqualTypeOf<Identity>();
+    expectTypeOf<AuthorizerAllow['context']>().toEqualTypeOf<AuthorizerContext | undefined>();
+  });
+
+  it('resolves to the policy API Gateway expects', () => {
+    const handler = webSocketAuthorizer(() => false);
+    expectTypeOf(handler).toBeCallableWith(createAuthorizerEvent(), createLambdaContext());
+    expectTypeOf(handler(createAuthorizerEvent())).resolves.toEqualTypeOf<WebSocketAuthorizerResult>();
+    expectTypeOf<WebSocketAuthorizerResult['policyDocument']['Statement'][0]['Effect']>().toEqualTypeOf<
+      'Allow' | 'Deny'
+    >();
+    expectTypeOf(handler.use).toBeFunction();
+  });
+
+  it('checks its options', () => {
+    webSocketAuthorizer(() => false, { logger: false });
+    webSocketAuthorizer(() => false, {
+      logger: (entry) => expectTypeOf(entry.level).toEqualTypeOf<'error'>(),
+    });
+    // @ts-expect-error logger is a function or false
+    webSocketAuthorizer(() => false, { logger: true });
+    // @ts-expect-error unknown option
+    webSocketAuthorizer(() => false, { jsonBody: true });
+  });
+});
+
+describe('tokenFrom', () => {
+  it('reads authorizer and $connect events and returns string | undefined', () => {
+    expectTypeOf(tokenFrom(createAuthorizerEvent(), { query: 'token' })).toEqualTypeOf<string | undefined>();
+    expectTypeOf(
+      tokenFrom(createConnectEvent(), { header: 'Authorization', protocol: 'access_token' }),
+    ).toEqualTypeOf<string | undefined>();
+    // @ts-expect-error an unknown source
+    tokenFrom(createAuthorizerEvent(), { cookie: 'session' });
   });
 });

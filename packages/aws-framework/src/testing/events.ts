@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { WebSocketAuthorizerEvent } from '../authorizer/types.js';
 import type { WebSocketEvent, WebSocketRequestContext } from '../websocket/types.js';
 
 /** Overrides for a built event; `requestContext` and `identity` are merged, not replaced. */
@@ -10,6 +11,7 @@ export type EventOverrides<TBody = string> = Omit<Partial<WebSocketEvent<TBody>>
 
 const API_ID = 'abc123defg';
 const REGION = 'eu-west-1';
+const ACCOUNT_ID = '123456789012';
 
 // API Gateway's connection, request and message IDs are 16 characters of base64url ending in '='
 // (e.g. "JC1dgf9yoAMCK-g="): 11 random bytes encode to exactly 15 base64url characters.
@@ -146,4 +148,56 @@ export function createDisconnectEvent(overrides?: EventOverrides<string>): WebSo
     'x-restapi': '',
   });
   return build<string>({ requestContext: base, isBase64Encoded: false }, overrides, disconnectHeaders);
+}
+
+/**
+ * Overrides for `createAuthorizerEvent`: `requestContext` and `identity` are merged; `headers`
+ * and `queryStringParameters` replace the defaults whole, and their multi-value twins follow
+ * them unless given too.
+ */
+export type AuthorizerEventOverrides = Omit<Partial<WebSocketAuthorizerEvent>, 'requestContext'> & {
+  requestContext?: EventOverrides['requestContext'];
+};
+
+function multiValueOf(values: Record<string, string | undefined>): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(values).flatMap(([name, value]) => (value === undefined ? [] : [[name, [value]]])),
+  );
+}
+
+/**
+ * The event API Gateway gives a WebSocket REQUEST authorizer: the `$connect` request (headers,
+ * `requestContext` and identity as `createConnectEvent` builds them, an empty query string and
+ * stage variables) with `type: 'REQUEST'` and the `methodArn` of the final request context,
+ * `arn:aws:execute-api:eu-west-1:123456789012:{apiId}/{stage}/$connect`.
+ *
+ * @example
+ * ```typescript
+ * import { createAuthorizerEvent, createLambdaContext } from 'aws-framework/testing';
+ *
+ * const result = await handler(
+ *   createAuthorizerEvent({ queryStringParameters: { token: 'abc' } }),
+ *   createLambdaContext(),
+ * );
+ * ```
+ */
+export function createAuthorizerEvent(overrides: AuthorizerEventOverrides = {}): WebSocketAuthorizerEvent {
+  const { requestContext: contextOverrides, ...rest } = overrides;
+  const connect = createConnectEvent({ requestContext: contextOverrides });
+  const { requestContext } = connect;
+  const event: WebSocketAuthorizerEvent = {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${requestContext.apiId}/${requestContext.stage}/$connect`,
+    headers: connect.headers ?? {},
+    multiValueHeaders: connect.multiValueHeaders ?? {},
+    queryStringParameters: {},
+    multiValueQueryStringParameters: {},
+    stageVariables: {},
+    requestContext,
+  };
+  if (rest.headers && !rest.multiValueHeaders) rest.multiValueHeaders = multiValueOf(rest.headers);
+  if (rest.queryStringParameters && !rest.multiValueQueryStringParameters) {
+    rest.multiValueQueryStringParameters = multiValueOf(rest.queryStringParameters);
+  }
+  return { ...event, ...rest };
 }

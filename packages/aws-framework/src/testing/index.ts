@@ -1,4 +1,6 @@
 export {
+  type AuthorizerEventOverrides,
+  createAuthorizerEvent,
   createConnectEvent,
   createDisconnectEvent,
   createMessageEvent,

@@ -13,7 +13,8 @@ export const logErrorAsJsonLine: ErrorLogger = (entry) => {
   console.error(JSON.stringify(entry));
 };
 
-function describeThrown(thrown: unknown): ErrorLogEntry['error'] {
+/** The `error` part of a log entry, for anything thrown (an Error, a string, an object, undefined). */
+export function describeThrown(thrown: unknown): ErrorLogEntry['error'] {
   if (thrown instanceof Error) {
     return { name: thrown.name, message: thrown.message, stack: thrown.stack };
   }

@@ -8,6 +8,7 @@ import type {
   WebSocketLambdaOptions,
   WebSocketResult,
 } from './types.js';
+import { type OptionSchema, validateOptions } from './validateOptions.js';
 import { webSocketContext } from './webSocketContext.js';
 import { webSocketErrors } from './webSocketErrors.js';
 import { webSocketJsonBody } from './webSocketJsonBody.js';
@@ -28,24 +29,11 @@ export type WebSocketLambdaHandler = MiddyfiedHandler<
     readonly [ROUTE_KEYS]?: readonly string[];
   };
 
-function validateOptions(options: WebSocketLambdaOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('webSocketLambda options must be an object');
-  }
-  const known = new Set(['jsonBody', 'logger', 'endpoint']);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`webSocketLambda: unknown option "${key}"`);
-  }
-  if (options.jsonBody !== undefined && typeof options.jsonBody !== 'boolean') {
-    throw new TypeError('webSocketLambda: option "jsonBody" must be a boolean');
-  }
-  if (options.logger !== undefined && options.logger !== false && typeof options.logger !== 'function') {
-    throw new TypeError('webSocketLambda: option "logger" must be a function or false');
-  }
-  if (options.endpoint !== undefined && typeof options.endpoint !== 'string') {
-    throw new TypeError('webSocketLambda: option "endpoint" must be a string');
-  }
-}
+const OPTIONS_SCHEMA: OptionSchema = {
+  jsonBody: 'boolean',
+  logger: 'function or false',
+  endpoint: 'string',
+};
 
 /**
  * Wraps a plain function as an API Gateway WebSocket Lambda handler.
@@ -67,7 +55,7 @@ export function webSocketLambda<TBody = unknown>(
   if (typeof fn !== 'function') {
     throw new TypeError('webSocketLambda(fn): fn must be a function');
   }
-  validateOptions(options);
+  validateOptions('webSocketLambda', OPTIONS_SCHEMA, options);
   // One .use() call keeps ours outermost: our before runs first, and our after and onError run
   // last, so middlewares added later see the injected context and the handler's raw response.
   const handler = middy<WebSocketEvent, WebSocketResult, Error, WebSocketContext>(

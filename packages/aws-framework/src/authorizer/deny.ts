@@ -1,0 +1,37 @@
+/** Marks what `deny()` returns; registered, so two copies of this package agree on it. */
+export const DENY: unique symbol = Symbol.for('aws-framework.deny');
+
+/** What `deny()` returns; only `deny()` makes one. */
+export interface AuthorizerDeny {
+  readonly [DENY]: true;
+  readonly principalId: string;
+}
+
+/**
+ * The decision to deny a connection: `webSocketAuthorizer` answers it with a Deny policy for the
+ * event's method ARN, which API Gateway answers 403. A principal is always present: AWS answers
+ * 500 to a policy without one.
+ *
+ * @example
+ * ```typescript
+ * import { deny, webSocketAuthorizer } from 'aws-framework';
+ *
+ * export const handler = webSocketAuthorizer(async (event) => {
+ *   const user = await findUser(event);
+ *   if (user?.banned) return deny(user.id); // 403
+ *   return user && { principalId: user.id };
+ * });
+ * ```
+ */
+export function deny(principalId = 'anonymous'): AuthorizerDeny {
+  if (typeof principalId !== 'string' || principalId === '') {
+    throw new TypeError('deny(principalId): principalId must be a non-empty string', {
+      cause: { package: 'aws-framework', data: { principalId } },
+    });
+  }
+  return Object.freeze({ [DENY]: true as const, principalId });
+}
+
+export function isDeny(value: object): value is AuthorizerDeny {
+  return (value as Partial<AuthorizerDeny>)[DENY] === true;
+}
