@@ -16,6 +16,7 @@ export default defineConfig({
         find: /^aws-framework\/dynamodb$/,
         replacement: source('./packages/aws-framework/src/dynamodb/index.ts'),
       },
+      { find: /^aws-framework\/jwt$/, replacement: source('./packages/aws-framework/src/jwt/index.ts') },
       { find: /^aws-framework$/, replacement: source('./packages/aws-framework/src/index.ts') },
     ],
   },
