@@ -17,13 +17,14 @@ import {
   ScanCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CONNECTIONS_TABLE_KEYS, DynamoDbConnectionStore } from 'aws-framework/dynamodb';
-import { createConnectEvent } from 'aws-framework/testing';
+import { createAuthorizerEvent, createConnectEvent } from 'aws-framework/testing';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_HANDLER_ENTRY, ChatStack, WORKSPACE_ROOT } from '../lib/ChatStack.js';
+import { CHAT_TOKEN_AUDIENCE, CHAT_TOKEN_ISSUER, issueChatToken } from '../../src/issueChatToken.js';
+import { CHAT_AUTHORIZER_ENTRY, CHAT_HANDLER_ENTRY, ChatStack, WORKSPACE_ROOT } from '../lib/ChatStack.js';
 
 const run = promisify(execFile);
 
@@ -34,6 +35,7 @@ interface Metafile {
 
 let outdir: string;
 let assetDir: string;
+let authorizerAssetDir: string;
 let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 let metafile: Metafile;
 let server: ReturnType<typeof dynalite>;
@@ -54,15 +56,19 @@ beforeAll(async () => {
   });
   const assembly = app.synth();
   template = assembly.getStackByName(stack.stackName).template;
-  // The function's code is the zip asset its S3Key names; the asset manifest says where it was staged.
-  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
-  const hash = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+  // A function's code is the zip asset its S3Key names; the asset manifest says where it was staged.
   const manifest = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.assets.json`), 'utf8')) as {
     files: Record<string, { source: { path: string; packaging?: string } }>;
   };
-  const source = manifest.files[hash]?.source;
-  expect(source?.packaging).toBe('zip');
-  assetDir = join(outdir, source!.path);
+  const assetDirOf = (fn: nodejs.NodejsFunction) => {
+    const id = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+    const code = template.Resources[id]!.Properties.Code as { S3Key: string };
+    const source = manifest.files[code.S3Key.replace(/\.zip$/, '')]?.source;
+    expect(source?.packaging).toBe('zip');
+    return join(outdir, source!.path);
+  };
+  assetDir = assetDirOf(stack.backend.function);
+  authorizerAssetDir = assetDirOf(stack.authorizerFunction);
   metafile = JSON.parse(readFileSync(join(assetDir, 'index.meta.json'), 'utf8')) as Metafile;
 
   server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -162,37 +168,25 @@ describe('the bundled chat function', () => {
       );
       await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1 }, { TableName });
 
+      // As API Gateway sends it after the authorizer allowed: the name is the token's, not the client's.
       const event = createConnectEvent({
-        queryStringParameters: { name: 'ana', room: 'lobby' },
-        multiValueQueryStringParameters: { name: ['ana'], room: ['lobby'] },
-      });
-      const bundleUrl = pathToFileURL(join(assetDir, 'index.mjs')).href;
-      const testingUrl = pathToFileURL(
-        join(WORKSPACE_ROOT, 'packages/aws-framework/dist/testing/index.js'),
-      ).href;
-      const script = `
-        const { handler } = await import(${JSON.stringify(bundleUrl)});
-        const { createLambdaContext } = await import(${JSON.stringify(testingUrl)});
-        const result = await handler(JSON.parse(process.env.EVENT), createLambdaContext());
-        process.stdout.write(JSON.stringify(result));
-        process.exit(0);
-      `;
-      const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', script], {
-        cwd: outdir,
-        timeout: 20_000,
-        env: {
-          PATH: process.env.PATH,
-          // As the deployed function has them (plus where DynamoDB is, and credentials for it).
-          TABLE_NAME: TableName,
-          NODE_OPTIONS: '--enable-source-maps',
-          DYNAMODB_ENDPOINT: endpoint,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          EVENT: JSON.stringify(event),
+        queryStringParameters: { name: 'ana', room: 'lobby', token: 'checked by the authorizer' },
+        multiValueQueryStringParameters: {
+          name: ['ana'],
+          room: ['lobby'],
+          token: ['checked by the authorizer'],
         },
+        requestContext: { authorizer: { principalId: 'user-1', name: 'ana', integrationLatency: 12 } },
       });
-      expect(JSON.parse(stdout)).toEqual({ statusCode: 200 });
+      const [result] = await runBundle(assetDir, [event], {
+        // As the deployed function has them (plus where DynamoDB is, and credentials for it).
+        TABLE_NAME: TableName,
+        DYNAMODB_ENDPOINT: endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      });
+      expect(result).toEqual({ result: { statusCode: 200 } });
 
       // What the bundle wrote, read back through the store as the next invocation would.
       const store = new DynamoDbConnectionStore({ tableName: TableName, client });
@@ -216,3 +210,80 @@ describe('the bundled chat function', () => {
     }
   }, 30_000);
 });
+
+describe('the bundled authorizer', () => {
+  it('is one ESM file bundled from src/authorizer.ts, importing nothing but Node built-ins', () => {
+    const meta = JSON.parse(readFileSync(join(authorizerAssetDir, 'index.meta.json'), 'utf8')) as Metafile;
+    expect(Object.keys(meta.inputs)).toContain(CHAT_AUTHORIZER_ENTRY.slice(WORKSPACE_ROOT.length));
+    const output = Object.entries(meta.outputs).find(([path]) => path.endsWith('index.mjs'))?.[1];
+    expect(output!.imports.filter((i) => i.external && !i.path.startsWith('node:'))).toEqual([]);
+    expect(statSync(join(authorizerAssetDir, 'index.mjs')).size).toBeLessThan(200 * 1024);
+  });
+
+  it('allows a token signed with TOKEN_SECRET as its subject, with its name; refuses a forged one', async () => {
+    const secret = 'a development secret of at least 32 bytes';
+    const token = issueChatToken({ name: 'ana', secret, subject: 'user-1' });
+    const forged = issueChatToken({ name: 'ana', secret: 'another secret, also 32 bytes long' });
+    const eventWith = (query: Record<string, string>) =>
+      createAuthorizerEvent({ queryStringParameters: query });
+    const [allowed, refused, missing] = await runBundle(
+      authorizerAssetDir,
+      [eventWith({ token, room: 'lobby' }), eventWith({ token: forged }), eventWith({})],
+      // As ChatStack sets them for development tokens.
+      { TOKEN_ISSUER: CHAT_TOKEN_ISSUER, TOKEN_AUDIENCE: CHAT_TOKEN_AUDIENCE, TOKEN_SECRET: secret },
+    );
+    expect(allowed).toEqual({
+      result: {
+        principalId: 'user-1',
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: expect.stringContaining('/$connect') },
+          ],
+        },
+        context: { name: 'ana' },
+      },
+    });
+    // Lambda turns a thrown 'Unauthorized' into API Gateway's 401.
+    expect(refused).toEqual({ error: 'Unauthorized' });
+    expect(missing).toEqual({ error: 'Unauthorized' });
+  }, 30_000);
+});
+
+/**
+ * Imports a bundle's `index.mjs` in a plain `node` process, as Lambda's runtime would, calls its
+ * `handler` with each event in turn and returns `{ result }` or `{ error: message }` for each.
+ */
+async function runBundle(
+  dir: string,
+  events: unknown[],
+  env: Record<string, string>,
+): Promise<Array<{ result: unknown } | { error: string }>> {
+  const bundleUrl = pathToFileURL(join(dir, 'index.mjs')).href;
+  const testingUrl = pathToFileURL(join(WORKSPACE_ROOT, 'packages/aws-framework/dist/testing/index.js')).href;
+  const script = `
+    const { handler } = await import(${JSON.stringify(bundleUrl)});
+    const { createLambdaContext } = await import(${JSON.stringify(testingUrl)});
+    const outcomes = [];
+    for (const event of JSON.parse(process.env.EVENTS)) {
+      try {
+        outcomes.push({ result: await handler(event, createLambdaContext()) });
+      } catch (error) {
+        outcomes.push({ error: error.message });
+      }
+    }
+    process.stdout.write(JSON.stringify(outcomes));
+    process.exit(0);
+  `;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', script], {
+    cwd: outdir,
+    timeout: 20_000,
+    env: {
+      PATH: process.env.PATH,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...env,
+      EVENTS: JSON.stringify(events),
+    },
+  });
+  return JSON.parse(stdout);
+}

@@ -6,8 +6,17 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CONNECTIONS_TABLE_KEYS, connectionsTableDefinition } from 'aws-framework/dynamodb';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_HANDLER_ENTRY, CHAT_ROUTES, ChatStack } from '../lib/ChatStack.js';
+import { CHAT_IDENTITY_SOURCE, CHAT_TOKEN_AUDIENCE, CHAT_TOKEN_ISSUER } from '../../src/issueChatToken.js';
+import {
+  CHAT_AUTHORIZER_ENTRY,
+  CHAT_HANDLER_ENTRY,
+  CHAT_ROUTES,
+  ChatStack,
+  type ChatStackProps,
+  DEFAULT_TOKEN_SECRET_PARAMETER,
+} from '../lib/ChatStack.js';
 import { WebSocketBackend, type WebSocketBackendProps } from '../lib/WebSocketBackend.js';
 
 let stack: ChatStack;
@@ -29,7 +38,9 @@ function onlyResourceId(type: string): string {
 }
 
 const apiRef = () => ({ Ref: onlyResourceId('AWS::ApiGatewayV2::Api') });
-const functionId = () => onlyResourceId('AWS::Lambda::Function');
+const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const functionId = () => logicalId(stack.backend.function);
+const authorizerFunctionId = () => logicalId(stack.authorizerFunction);
 
 describe('the WebSocket API', () => {
   it('is a WebSocket API selecting routes by $request.body.action', () => {
@@ -51,8 +62,30 @@ describe('the WebSocket API', () => {
       expect(route.Properties.Target).toEqual({
         'Fn::Join': ['', ['integrations/', { Ref: integrationId }]],
       });
-      expect(route.Properties.AuthorizationType).toBe('NONE');
     }
+  });
+
+  it('authorizes $connect with the chat authorizer, taking the token from ?token=', () => {
+    const authorizerId = onlyResourceId('AWS::ApiGatewayV2::Authorizer');
+    const authorizer = template.findResources('AWS::ApiGatewayV2::Authorizer')[authorizerId]!;
+    expect(authorizer.Properties).toMatchObject({
+      ApiId: apiRef(),
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.token'],
+    });
+    expect(CHAT_IDENTITY_SOURCE).toEqual(authorizer.Properties.IdentitySource);
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [authorizerFunctionId(), 'Arn'] }),
+    );
+  });
+
+  it('requires authorization on $connect only: API Gateway authorizes connections, not messages', () => {
+    expect(routeAuthorization(template)).toEqual({
+      $connect: ['CUSTOM', { Ref: onlyResourceId('AWS::ApiGatewayV2::Authorizer') }],
+      $disconnect: ['NONE', undefined],
+      $default: ['NONE', undefined],
+      sendMessage: ['NONE', undefined],
+    });
   });
 
   it('integrates by Lambda proxy with the chat function, one integration for every route', () => {
@@ -69,7 +102,9 @@ describe('the WebSocket API', () => {
   });
 
   it('lets API Gateway invoke the function for each route of this API only', () => {
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) => permission.Properties.FunctionName['Fn::GetAtt'][0] === functionId(),
+    );
     expect(permissions).toHaveLength(CHAT_ROUTES.length);
     const sourceArns = permissions.map((permission) => {
       expect(permission.Properties).toMatchObject({
@@ -144,25 +179,27 @@ describe('the connections table', () => {
   });
 });
 
+/** The Properties of the resource with this logical ID. */
+const propertiesOf = (id: string) => template.toJSON().Resources[id].Properties;
+
 describe('the chat function', () => {
   it('runs on Node.js 24, arm64, from the bundled ESM module, within the integration timeout', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      Timeout: 29,
-      MemorySize: 256,
-    });
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    for (const id of [functionId(), authorizerFunctionId()]) {
+      expect(propertiesOf(id), id).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: 29,
+        MemorySize: 256,
+      });
+    }
   });
 
   it('names the table in TABLE_NAME and turns source maps on', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: {
-          TABLE_NAME: { Ref: onlyResourceId('AWS::DynamoDB::Table') },
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-      },
+    expect(propertiesOf(functionId()).Environment.Variables).toEqual({
+      TABLE_NAME: { Ref: onlyResourceId('AWS::DynamoDB::Table') },
+      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 
@@ -173,15 +210,93 @@ describe('the chat function', () => {
     expect(existsSync(examples)).toBe(true);
   });
 
-  it('keeps its logs a week, in a log group deleted with the stack', () => {
-    const logGroupId = onlyResourceId('AWS::Logs::LogGroup');
-    template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: 7 },
-      DeletionPolicy: 'Delete',
+  it('keeps its logs a week, in a log group of its own deleted with the stack (the authorizer too)', () => {
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.keys(logGroups)).toHaveLength(2);
+    for (const logGroup of Object.values(logGroups)) {
+      expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' });
+    }
+    const groupOf = (id: string) => propertiesOf(id).LoggingConfig.LogGroup.Ref;
+    expect([groupOf(functionId()), groupOf(authorizerFunctionId())].sort()).toEqual(
+      Object.keys(logGroups).sort(),
+    );
+  });
+});
+
+describe('the authorizer function', () => {
+  /** The authorizer's environment in the chat stack synthesized with `context` (or `tokens`). */
+  function authorizerEnvironment(context: Record<string, string>, props: ChatStackProps = {}) {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+    const other = new ChatStack(app, 'Tokens', props);
+    const otherTemplate = Template.fromStack(other);
+    const id = other.getLogicalId(other.authorizerFunction.node.defaultChild as CfnElement);
+    return {
+      variables: otherTemplate.toJSON().Resources[id].Properties.Environment.Variables,
+      parameters: otherTemplate.toJSON().Parameters ?? {},
+    };
+  }
+
+  it('is built from src/authorizer.ts, the jwtAuthorizer entry point', () => {
+    expect(CHAT_AUTHORIZER_ENTRY).toBe(fileURLToPath(new URL('../../src/authorizer.ts', import.meta.url)));
+    expect(existsSync(CHAT_AUTHORIZER_ENTRY)).toBe(true);
+  });
+
+  it('by default checks development tokens with the secret in the SSM parameter, resolved at deploy time', () => {
+    const variables = propertiesOf(authorizerFunctionId()).Environment.Variables;
+    expect(variables).toMatchObject({ TOKEN_ISSUER: CHAT_TOKEN_ISSUER, TOKEN_AUDIENCE: CHAT_TOKEN_AUDIENCE });
+    expect(variables.TABLE_NAME).toBeUndefined();
+    const parameterId = variables.TOKEN_SECRET.Ref as string;
+    expect(template.toJSON().Parameters[parameterId]).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<String>',
+      Default: DEFAULT_TOKEN_SECRET_PARAMETER,
     });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+  });
+
+  it('takes another parameter name, or the secret itself, from the CDK context', () => {
+    const named = authorizerEnvironment({ tokenSecretParameter: '/mine/secret' });
+    expect(named.parameters[named.variables.TOKEN_SECRET.Ref]?.Default).toBe('/mine/secret');
+
+    const inline = authorizerEnvironment({ tokenSecret: 's'.repeat(40) });
+    expect(inline.variables).toMatchObject({ TOKEN_ISSUER: CHAT_TOKEN_ISSUER, TOKEN_SECRET: 's'.repeat(40) });
+    expect(inline.parameters).toEqual({ BootstrapVersion: expect.anything() });
+  });
+
+  it("with a Cognito user pool, checks its ID tokens against the pool's keys: no secret", () => {
+    const expected = {
+      TOKEN_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+      TOKEN_AUDIENCE: '1example23456789',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const fromContext = authorizerEnvironment({
+      cognitoUserPoolId: 'eu-west-1_AbC123',
+      cognitoClientId: '1example23456789',
     });
+    expect(fromContext.variables).toEqual(expected);
+    const fromProps = authorizerEnvironment(
+      { tokenSecret: 'ignored, props win' },
+      { tokens: { cognitoUserPoolId: 'eu-west-1_AbC123', cognitoClientId: '1example23456789' } },
+    );
+    expect(fromProps.variables).toEqual(expected);
+    expect(() => authorizerEnvironment({ cognitoUserPoolId: 'eu-west-1_AbC123' })).toThrow(
+      /both cognitoUserPoolId and cognitoClientId/,
+    );
+  });
+
+  it('may be invoked by API Gateway as this authorizer of this API only', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) => permission.Properties.FunctionName['Fn::GetAtt'][0] === authorizerFunctionId(),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]!.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+    });
+    const parts = permissions[0]!.Properties.SourceArn['Fn::Join'][1] as unknown[];
+    expect(parts).toContainEqual(apiRef());
+    expect(parts.slice(-2)).toEqual([
+      '/authorizers/',
+      { Ref: onlyResourceId('AWS::ApiGatewayV2::Authorizer') },
+    ]);
   });
 });
 
@@ -237,6 +352,23 @@ describe('grants', () => {
       ]),
     );
     expect(statements()).toHaveLength(1 + dynamo.length);
+  });
+
+  it('gives the authorizer no policy beyond writing its logs', () => {
+    const roleOf = (id: string) => propertiesOf(id).Role['Fn::GetAtt'][0] as string;
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const roles = policies.flatMap((policy) =>
+      policy.Properties.Roles.map((role: { Ref: string }) => role.Ref),
+    );
+    expect(roles).toEqual([roleOf(functionId())]);
+    expect(propertiesOf(roleOf(authorizerFunctionId())).ManagedPolicyArns).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        ],
+      },
+    ]);
   });
 });
 
