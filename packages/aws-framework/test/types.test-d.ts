@@ -7,12 +7,14 @@ import {
   routes,
   type SendFn,
   tokenFrom,
+  type WebSocketAuthorizer,
   type WebSocketAuthorizerEvent,
   type WebSocketAuthorizerResult,
   type WebSocketContext,
   type WebSocketEvent,
   type WebSocketEventType,
   type WebSocketHandlerFn,
+  type WebSocketLambdaHandler,
   type WebSocketResult,
   webSocketAuthorizer,
   webSocketLambda,
@@ -128,7 +130,7 @@ describe('routes', () => {
       }),
     );
     expectTypeOf(handler).toBeFunction();
-    expectTypeOf(routes).returns.toEqualTypeOf<WebSocketHandlerFn>();
+    expectTypeOf(routes({ a: () => {} })).toEqualTypeOf<WebSocketHandlerFn>();
   });
 
   it('refuses a route that is not a function', () => {
@@ -290,5 +292,78 @@ describe('tokenFrom', () => {
     ).toEqualTypeOf<string | undefined>();
     // @ts-expect-error an unknown source
     tokenFrom(createAuthorizerEvent(), { cookie: 'session' });
+  });
+});
+
+describe('typed identity: the authorizer context in routes', () => {
+  type Identity = { name: string; admin: boolean };
+
+  it('flows a declared authorizer type into every route without casts', () => {
+    const handler = webSocketLambda<unknown, Identity>(
+      routes<Identity>({
+        $connect: (event, context) => {
+          expectTypeOf(event.requestContext.authorizer).toEqualTypeOf<Identity & { principalId: string }>();
+          expectTypeOf(context.authorizer.admin).toEqualTypeOf<boolean>();
+        },
+        say: (event, context) => {
+          expectTypeOf(context.authorizer.name).toEqualTypeOf<string>();
+          expectTypeOf(context.authorizer.principalId).toEqualTypeOf<string>();
+          expectTypeOf(event.requestContext.authorizer.principalId).toEqualTypeOf<string>();
+          expectTypeOf(event.requestContext.authorizer.name).toEqualTypeOf<string>();
+          // @ts-expect-error the declared identity has no such property
+          context.authorizer.email;
+          // @ts-expect-error nor does the event's
+          event.requestContext.authorizer.email;
+        },
+        typed: (event: WebSocketEvent<{ text: string }, Identity>, context: WebSocketContext<Identity>) => {
+          expectTypeOf(event.body).toEqualTypeOf<{ text: string } | undefined>();
+          expectTypeOf(context.authorizer.name).toEqualTypeOf<string>();
+        },
+      }),
+    );
+    expectTypeOf(handler).toEqualTypeOf<WebSocketLambdaHandler<Identity>>();
+  });
+
+  it('infers the authorizer type of webSocketLambda from routes<Identity>', () => {
+    const handler = webSocketLambda(routes<Identity>({ say: () => {} }));
+    expectTypeOf(handler).toEqualTypeOf<WebSocketLambdaHandler<Identity>>();
+    handler.before((request) => {
+      expectTypeOf(request.context.authorizer.name).toEqualTypeOf<string>();
+    });
+  });
+
+  it('types it on a plain function too', () => {
+    webSocketLambda<{ text: string }, Identity>((event, context) => {
+      expectTypeOf(event.body).toEqualTypeOf<{ text: string } | undefined>();
+      expectTypeOf(context.authorizer).toEqualTypeOf<Identity & { principalId: string }>();
+      expectTypeOf(event.requestContext.authorizer.admin).toEqualTypeOf<boolean>();
+    });
+  });
+
+  it('keeps it optional and loose when no authorizer type is declared', () => {
+    webSocketLambda(
+      routes({
+        say: (event, context) => {
+          expectTypeOf(context.authorizer).toEqualTypeOf<WebSocketAuthorizer | undefined>();
+          expectTypeOf(event.requestContext.authorizer).toEqualTypeOf<WebSocketAuthorizer | undefined>();
+          // @ts-expect-error may be undefined: no authorizer declared
+          context.authorizer.principalId;
+        },
+      }),
+    );
+  });
+
+  it('refuses a route typed for another authorizer', () => {
+    routes<Identity>({
+      // @ts-expect-error the table's routes all see Identity
+      say: (_event, context: WebSocketContext<{ tenant: string }>) => {
+        context.authorizer.tenant;
+      },
+    });
+  });
+
+  it('still catches a misspelled $ key when the table is inferred', () => {
+    // @ts-expect-error a misspelled lifecycle key
+    webSocketLambda<unknown, Identity>(routes({ $conect: () => {} }));
   });
 });

@@ -18,9 +18,12 @@ export const ROUTE_KEYS: unique symbol = Symbol.for('aws-framework.routeKeys');
 /** The route keys API Gateway reserves; any other key starting with `$` is a mistake. */
 type LifecycleRouteKey = '$connect' | '$disconnect' | '$default';
 
-/** Route key (`$connect`, `$disconnect`, `$default`, or a custom one) to its handler. */
+/**
+ * Route key (`$connect`, `$disconnect`, `$default`, or a custom one) to its handler; every route
+ * sees the same authorizer type, `TAuthorizer`.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: each route declares its own body type
-export type RouteTable = Record<string, WebSocketHandlerFn<any>>;
+export type RouteTable<TAuthorizer = undefined> = Record<string, WebSocketHandlerFn<any, TAuthorizer>>;
 
 /**
  * The keys of `T` that start with `$` but are not lifecycle keys, mapped to a type no route can
@@ -50,6 +53,10 @@ const LIFECYCLE_KEYS: ReadonlySet<string> = new Set<LifecycleRouteKey>([
  *
  * The returned function carries the table's keys, in table order, under {@link ROUTE_KEYS}.
  *
+ * `routes<TAuthorizer>({...})` types every route's `event.requestContext.authorizer` and
+ * `context.authorizer` with the API's authorizer context. TypeScript cannot infer the table's
+ * keys once a type argument is given, so a misspelled `$` key is then caught at run time only.
+ *
  * @example
  * ```typescript
  * import { routes, webSocketLambda, type WebSocketEvent } from 'aws-framework';
@@ -60,13 +67,15 @@ const LIFECYCLE_KEYS: ReadonlySet<string> = new Set<LifecycleRouteKey>([
  * }));
  * ```
  */
-export function routes<T extends RouteTable>(table: T & MisspelledLifecycleKeys<T>): WebSocketHandlerFn {
+export function routes<TAuthorizer = undefined, T extends RouteTable<TAuthorizer> = RouteTable<TAuthorizer>>(
+  table: T & MisspelledLifecycleKeys<T>,
+): WebSocketHandlerFn<unknown, TAuthorizer> {
   if (typeof table !== 'object' || table === null) {
     throw new TypeError('routes(table): table must be an object of route key to function');
   }
   // A Map, not the object: a route key such as "__proto__" or "toString" must never reach
   // something inherited from Object.prototype.
-  const byKey = new Map<string, WebSocketHandlerFn>();
+  const byKey = new Map<string, WebSocketHandlerFn<unknown, TAuthorizer>>();
   for (const [key, route] of Object.entries(table)) {
     if (key.startsWith('$') && !LIFECYCLE_KEYS.has(key)) {
       throw new TypeError(
@@ -80,7 +89,7 @@ export function routes<T extends RouteTable>(table: T & MisspelledLifecycleKeys<
   }
   const fallback = byKey.get('$default');
 
-  const dispatchRoute: WebSocketHandlerFn = function dispatchRoute(event, context) {
+  const dispatchRoute: WebSocketHandlerFn<unknown, TAuthorizer> = function dispatchRoute(event, context) {
     const route = byKey.get(context.routeKey);
     if (route) return route(event, context);
     // AWS accepts a connection and ends a disconnect itself when the API has no such route, and

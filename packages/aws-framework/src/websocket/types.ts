@@ -14,13 +14,28 @@ export interface WebSocketIdentity {
   [key: string]: unknown;
 }
 
-/** What a `$connect` authorizer returned: its principal and string context values. */
+/**
+ * `requestContext.authorizer` when no authorizer type is declared: what a `$connect` authorizer
+ * returned (its principal and context values), if one ran.
+ */
 export interface WebSocketAuthorizer {
   principalId?: string;
   [key: string]: unknown;
 }
 
-export interface WebSocketRequestContext {
+/**
+ * Where the authorizer's output sits (`requestContext.authorizer`, `context.authorizer`). With a
+ * declared `TAuthorizer` it is required: on AWS, once an API has a `$connect` authorizer, every
+ * event of every connection carries it. `TAuthorizer` describes the context values as they
+ * arrive, which may differ from what the authorizer returned (API Gateway may hand numbers and
+ * booleans on as strings). Undeclared (`undefined`, the default), it is optional and loose.
+ */
+export type AuthorizerField<TAuthorizer> = [TAuthorizer] extends [undefined]
+  ? { authorizer?: WebSocketAuthorizer }
+  : { authorizer: TAuthorizer & { principalId: string } };
+
+/** The `requestContext` fields of every WebSocket event, apart from `authorizer`. */
+export interface WebSocketRequestContextFields {
   routeKey: string;
   eventType: WebSocketEventType;
   messageDirection: 'IN';
@@ -36,8 +51,6 @@ export interface WebSocketRequestContext {
   identity: WebSocketIdentity;
   /** Present on MESSAGE events only. */
   messageId?: string;
-  /** Present after a `$connect` authorizer ran. */
-  authorizer?: WebSocketAuthorizer;
   /** Present on DISCONNECT events only: the WebSocket close code. */
   disconnectStatusCode?: number;
   /** Present on DISCONNECT events only. */
@@ -45,12 +58,21 @@ export interface WebSocketRequestContext {
 }
 
 /**
+ * An event's `requestContext`. `authorizer` is there after a `$connect` authorizer ran: typed
+ * `TAuthorizer & { principalId: string }` and required when `TAuthorizer` is declared, else
+ * optional.
+ */
+export type WebSocketRequestContext<TAuthorizer = undefined> = WebSocketRequestContextFields &
+  AuthorizerField<TAuthorizer>;
+
+/**
  * An API Gateway WebSocket event, complete: `@types/aws-lambda` leaves out several of these fields.
  * `TBody` is what the handler sees as `body` after JSON parsing (the raw string with
- * `jsonBody: false`, and `undefined` on CONNECT and DISCONNECT).
+ * `jsonBody: false`, and `undefined` on CONNECT and DISCONNECT). `TAuthorizer` declares what the
+ * `$connect` authorizer's context holds (see `WebSocketRequestContext`).
  */
-export interface WebSocketEvent<TBody = unknown> {
-  requestContext: WebSocketRequestContext;
+export interface WebSocketEvent<TBody = unknown, TAuthorizer = undefined> {
+  requestContext: WebSocketRequestContext<TAuthorizer>;
   /** Full request headers on CONNECT; absent on MESSAGE and DISCONNECT. */
   headers?: Record<string, string | undefined>;
   multiValueHeaders?: Record<string, string[] | undefined>;
@@ -92,14 +114,21 @@ export type BroadcastFn = (
   options?: BroadcastOptions,
 ) => Promise<BroadcastReport>;
 
-/** The Lambda context with what `webSocketLambda` adds for the current invocation. */
-export interface WebSocketContext extends Context {
+/** What `webSocketLambda` adds to the Lambda context, apart from `authorizer`. */
+export interface WebSocketContextFields extends Context {
   connectionId: string;
   routeKey: string;
   eventType: WebSocketEventType;
   send: SendFn;
   broadcast: BroadcastFn;
 }
+
+/**
+ * The Lambda context with what `webSocketLambda` adds for the current invocation. `authorizer`
+ * is the event's `requestContext.authorizer`, as is: `TAuthorizer & { principalId: string }`
+ * when `TAuthorizer` is declared, else optional (`undefined` when no authorizer ran).
+ */
+export type WebSocketContext<TAuthorizer = undefined> = WebSocketContextFields & AuthorizerField<TAuthorizer>;
 
 /** One structured line describing a 5xx, handed to `options.logger`. */
 export interface ErrorLogEntry {
@@ -135,7 +164,7 @@ export interface WebSocketLambdaOptions {
 type HandlerReturn = WebSocketResponse | undefined | void;
 
 /** The plain function `webSocketLambda` wraps. */
-export type WebSocketHandlerFn<TBody = unknown> = (
-  event: WebSocketEvent<TBody>,
-  context: WebSocketContext,
+export type WebSocketHandlerFn<TBody = unknown, TAuthorizer = undefined> = (
+  event: WebSocketEvent<TBody, TAuthorizer>,
+  context: WebSocketContext<TAuthorizer>,
 ) => HandlerReturn | Promise<HandlerReturn>;

@@ -30,7 +30,7 @@ function eventTypeOf(declared: unknown, routeKey: string | undefined): WebSocket
 
 /**
  * Checks that the event came from an API Gateway WebSocket API and puts `connectionId`, `routeKey`,
- * `eventType` and `send` on the context.
+ * `eventType`, `authorizer`, `send` and `broadcast` on the context.
  */
 export function webSocketContext(
   options: WebSocketContextOptions = {},
@@ -62,6 +62,9 @@ export function webSocketContext(
     context.connectionId = connectionId as string;
     context.routeKey = routeKey as string;
     context.eventType = eventTypeOf(requestContext?.eventType, routeKey);
+    // As the event has it: on AWS every event of a connection carries what its $connect
+    // authorizer returned; without an authorizer, undefined.
+    context.authorizer = requestContext?.authorizer;
     context.send = async function sendToConnection(targetId, data) {
       return postToConnection(endpointOfEvent(), targetId, data);
     };

@@ -17,13 +17,14 @@ import { webSocketResponse } from './webSocketResponse.js';
 /**
  * The Middy instance `webSocketLambda` returns. It can also be called with a plain Lambda
  * `Context` (or none) and any event: an event that is not a WebSocket event is answered 400.
- * Around `routes()`, it lists the table's route keys under `ROUTE_KEYS`.
+ * Around `routes()`, it lists the table's route keys under `ROUTE_KEYS`. Middlewares added with
+ * `.use()` see the context typed with the handler's `TAuthorizer`.
  */
-export type WebSocketLambdaHandler = MiddyfiedHandler<
-  WebSocketEvent,
+export type WebSocketLambdaHandler<TAuthorizer = undefined> = MiddyfiedHandler<
+  WebSocketEvent<unknown, TAuthorizer>,
   WebSocketResult,
   Error,
-  WebSocketContext
+  WebSocketContext<TAuthorizer>
 > &
   ((event: unknown, context?: Context) => Promise<WebSocketResult>) & {
     readonly [ROUTE_KEYS]?: readonly string[];
@@ -43,15 +44,19 @@ const OPTIONS_SCHEMA: OptionSchema = {
  * errors (status 400-499) keep their status and message; anything else becomes a logged 500.
  * The Middy instance is returned, so `.use()` adds your own middlewares.
  *
+ * `TBody` types the parsed body; `TAuthorizer` declares what the API's `$connect` authorizer
+ * hands on, typing `event.requestContext.authorizer` and `context.authorizer` as
+ * `TAuthorizer & { principalId: string }` (see {@link WebSocketContext}).
+ *
  * @example
  * export const handler = webSocketLambda(async (event, context) => {
  *   await context.send(context.connectionId, { echo: event.body });
  * });
  */
-export function webSocketLambda<TBody = unknown>(
-  fn: WebSocketHandlerFn<TBody>,
+export function webSocketLambda<TBody = unknown, TAuthorizer = undefined>(
+  fn: WebSocketHandlerFn<TBody, TAuthorizer>,
   options: WebSocketLambdaOptions = {},
-): WebSocketLambdaHandler {
+): WebSocketLambdaHandler<TAuthorizer> {
   if (typeof fn !== 'function') {
     throw new TypeError('webSocketLambda(fn): fn must be a function');
   }
@@ -70,5 +75,5 @@ export function webSocketLambda<TBody = unknown>(
   // not the routes() function inside it.
   const routeKeys = (fn as { [ROUTE_KEYS]?: unknown })[ROUTE_KEYS];
   if (routeKeys !== undefined) Object.defineProperty(handler, ROUTE_KEYS, { value: routeKeys });
-  return handler as unknown as WebSocketLambdaHandler;
+  return handler as unknown as WebSocketLambdaHandler<TAuthorizer>;
 }
