@@ -2,16 +2,33 @@
 // textContent, never innerHTML, so a message such as <img src=x onerror=...> shows as text.
 
 const $ = (id) => document.getElementById(id);
-const socketUrl = (name, room) => {
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = new URLSearchParams({ name, room });
-  return `${scheme}://${location.host}/${window.CHAT_STAGE ?? 'local'}?${query}`;
-};
+
+/**
+ * Signs in as `name`: the page's server (`pnpm start`) answers `POST /token` with a short-lived
+ * token naming that person, and the gateway's WebSocket URL. The name others see is the one in the
+ * token, checked by the gateway's authorizer; nothing the page sends later can change it.
+ */
+async function signIn(name) {
+  const response = await fetch('token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(answer.message ?? `sign-in failed (${response.status})`);
+    // A refusal (a name outside the rules) stays one; anything else may pass (a restart).
+    error.final = response.status >= 400 && response.status < 500;
+    throw error;
+  }
+  return answer;
+}
 
 let socket;
 let wanted = false;
 let retries = 0;
 let reconnectTimer;
+let attempts = 0;
 
 function show(kind, text, from) {
   const item = document.createElement('li');
@@ -37,15 +54,40 @@ function setConnected(connected) {
   $('send').querySelector('button').disabled = !connected;
 }
 
-function connect() {
+function reconnectLater() {
+  // After a drop (idle timeout, deploy, network), backing off up to 10 s.
+  const delay = Math.min(10_000, 500 * 2 ** retries++) * (0.5 + Math.random() / 2);
+  reconnectTimer = setTimeout(() => void connect(), delay);
+}
+
+async function connect() {
   clearTimeout(reconnectTimer);
   socket?.close();
-  const current = new WebSocket(socketUrl($('name').value, $('room').value));
+  socket = undefined;
+  const attempt = ++attempts;
+  const name = $('name').value;
+  const room = $('room').value;
+  let signedIn;
+  try {
+    // A fresh token for every connection: one that expired while connected cannot reconnect.
+    signedIn = await signIn(name);
+  } catch (error) {
+    if (attempt !== attempts) return;
+    show('error', error.message);
+    if (error.final) wanted = false;
+    setConnected(false);
+    if (wanted) reconnectLater();
+    return;
+  }
+  // Joined again, or left, while signing in: that newer click decides.
+  if (attempt !== attempts || !wanted) return;
+  const query = new URLSearchParams({ room, token: signedIn.token });
+  const current = new WebSocket(`${signedIn.url}?${query}`);
   socket = current;
   current.addEventListener('open', () => {
     retries = 0;
     setConnected(true);
-    show('notice', `joined ${$('room').value} as ${$('name').value}`);
+    show('notice', `joined ${room} as ${name.trim()}`);
   });
   current.addEventListener('message', (event) => {
     let frame;
@@ -65,10 +107,7 @@ function connect() {
   current.addEventListener('close', () => {
     if (socket !== current) return;
     setConnected(false);
-    if (!wanted) return;
-    // Reconnect after a drop (idle timeout, deploy, network), backing off up to 10 s.
-    const delay = Math.min(10_000, 500 * 2 ** retries++) * (0.5 + Math.random() / 2);
-    reconnectTimer = setTimeout(connect, delay);
+    if (wanted) reconnectLater();
   });
 }
 
@@ -76,7 +115,7 @@ $('join').addEventListener('submit', (event) => {
   event.preventDefault();
   wanted = true;
   retries = 0;
-  connect();
+  void connect();
 });
 
 $('send').addEventListener('submit', (event) => {

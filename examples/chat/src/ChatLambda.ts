@@ -1,6 +1,7 @@
 // The usage example of the original WebSocketLambda specification, kept in its shape (imports,
 // processWebSocket's switch, the helper methods and the exported handler), with its stubs filled
 // in: the same connection store and input rules as the functional chat, so both answer alike.
+// Behind the chat's $connect authorizer, who is talking is event.requestContext.authorizer.name.
 // biome-ignore-all lint/style/useImportType: the specification's imports, kept as written (see tsconfig.json)
 import { ConnectionStore, WebSocketLambda, WebSocketResponse } from 'aws-framework';
 import { APIGatewayProxyEvent } from 'aws-lambda';
@@ -46,7 +47,7 @@ export class ChatLambda extends WebSocketLambda {
   }
 
   private async handleConnect(event: APIGatewayProxyEvent, connectionId: string): Promise<WebSocketResponse> {
-    const member = checkMember(event.queryStringParameters);
+    const member = checkMember(signedInName(event), event.queryStringParameters?.room);
     if (!member.ok) return { statusCode: 400, body: { message: member.message } };
     await this.store.save({
       connectionId,
@@ -81,7 +82,7 @@ export class ChatLambda extends WebSocketLambda {
     // and removes connections that are gone (410) from the store.
     await this.broadcast(
       this.getAllConnections(sender.room),
-      { from: sender.name, message: message.value },
+      { from: signedInName(event) ?? sender.name, message: message.value },
       { store: this.store },
     );
     return { statusCode: 200 };
@@ -99,6 +100,12 @@ export class ChatLambda extends WebSocketLambda {
     await this.sendMessage(connectionId, { error: message });
     return { statusCode, body: { message } };
   }
+}
+
+/** The name the chat's authorizer put in the context: on every event of the connection. */
+function signedInName(event: APIGatewayProxyEvent): string | undefined {
+  const name: unknown = event.requestContext.authorizer?.name;
+  return typeof name === 'string' ? name : undefined;
 }
 
 export const handler = new ChatLambda().handler.bind(new ChatLambda());

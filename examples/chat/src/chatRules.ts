@@ -4,7 +4,6 @@
  */
 
 export const DEFAULT_ROOM = 'lobby';
-export const DEFAULT_NAME = 'guest';
 export const MAX_NAME_LENGTH = 32;
 export const MAX_ROOM_LENGTH = 32;
 export const MAX_MESSAGE_LENGTH = 1_000;
@@ -20,20 +19,34 @@ export interface Member {
   room: string;
 }
 
-/** `name` and `room` from the `$connect` query string, defaulted when absent. */
-export function checkMember(query: Record<string, string | undefined> | null | undefined): Checked<Member> {
-  const name = (query?.name ?? '').trim() || DEFAULT_NAME;
-  const room = (query?.room ?? '').trim() || DEFAULT_ROOM;
-  if (name.length > MAX_NAME_LENGTH) {
+/**
+ * The name people see: what the sign-in put in the token (the authorizer's context `name`), never
+ * a name a client claims in the query string or a message.
+ */
+export function checkName(name: unknown): Checked<string> {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (trimmed === '') return { ok: false, message: 'name is required: a non-empty string' };
+  if (trimmed.length > MAX_NAME_LENGTH) {
     return { ok: false, message: `name must be at most ${MAX_NAME_LENGTH} characters` };
   }
-  if (room.length > MAX_ROOM_LENGTH || !ROOM_PATTERN.test(room)) {
+  return { ok: true, value: trimmed };
+}
+
+/**
+ * The member a `$connect` makes: the signed-in `name` (from the authorizer) and the `room` from the
+ * query string, `lobby` when absent or blank.
+ */
+export function checkMember(name: unknown, room: string | null | undefined): Checked<Member> {
+  const checkedName = checkName(name);
+  if (!checkedName.ok) return checkedName;
+  const checkedRoom = (room ?? '').trim() || DEFAULT_ROOM;
+  if (checkedRoom.length > MAX_ROOM_LENGTH || !ROOM_PATTERN.test(checkedRoom)) {
     return {
       ok: false,
       message: `room must be 1 to ${MAX_ROOM_LENGTH} letters, digits, spaces, _ or -`,
     };
   }
-  return { ok: true, value: { name, room } };
+  return { ok: true, value: { name: checkedName.value, room: checkedRoom } };
 }
 
 /** The `message` of a `sendMessage` body. */

@@ -1,6 +1,14 @@
 import { jwtAuthorizer } from 'aws-framework/jwt';
 import { CHAT_TOKEN_AUDIENCE, CHAT_TOKEN_ISSUER, CHAT_TOKEN_PARAMETER } from './issueChatToken.js';
 
+/**
+ * What the chat's authorizer hands on with every event of a connection (`context.authorizer`,
+ * `requestContext.authorizer`, beside `principalId`): the name the token was issued for.
+ */
+export interface ChatIdentity {
+  name: string;
+}
+
 export interface ChatAuthorizerOptions {
   /** The tokens' `iss`: a Cognito user pool's URL. @default CHAT_TOKEN_ISSUER, the chat's own */
   issuer?: string;

@@ -7,13 +7,14 @@ import {
   webSocketLambda,
 } from 'aws-framework';
 import { checkMember, checkMessage, memberOf, USAGE } from './chatRules.js';
+import type { ChatIdentity } from './createChatAuthorizer.js';
 
 /**
  * API Gateway sends a route's returned body to the client only when the route has a route
  * response, so problems are pushed to the sender as well as answered with their status.
  */
 async function tellSender(
-  context: WebSocketContext,
+  context: WebSocketContext<ChatIdentity>,
   statusCode: number,
   message: string,
 ): Promise<WebSocketResponse> {
@@ -21,12 +22,16 @@ async function tellSender(
   return { statusCode, body: { message } };
 }
 
-/** The chat, functional style: one Lambda for every route, connections kept in `store`. */
+/**
+ * The chat, functional style: one Lambda for every route, connections kept in `store`. Behind the
+ * chat's `$connect` authorizer: who is talking is `context.authorizer.name`, the name the token
+ * was issued for, never one a client sends.
+ */
 export function createChatHandler(store: ConnectionStore) {
   return webSocketLambda(
-    routes({
+    routes<ChatIdentity>({
       $connect: async (event, context) => {
-        const member = checkMember(event.queryStringParameters);
+        const member = checkMember(context.authorizer.name, event.queryStringParameters?.room);
         // A non-2xx $connect refuses the connection; the client sees the HTTP status.
         if (!member.ok) return { statusCode: 400, body: { message: member.message } };
         await store.save({
@@ -41,14 +46,15 @@ export function createChatHandler(store: ConnectionStore) {
         await store.remove(context.connectionId);
       },
 
-      sendMessage: async (event: WebSocketEvent<string>, context) => {
+      sendMessage: async (event: WebSocketEvent<string, ChatIdentity>, context) => {
         const message = checkMessage(parseJson(event.body));
         if (!message.ok) return tellSender(context, 400, message.message);
         const sender = memberOf((await store.get(context.connectionId))?.data);
         if (!sender) return tellSender(context, 410, 'this connection is no longer registered: reconnect');
         await context.broadcast(
           store.members(sender.room),
-          { from: sender.name, message: message.value },
+          // The signed-in name, on every event of the connection: a `from` in the body is ignored.
+          { from: context.authorizer.name, message: message.value },
           { store },
         );
       },

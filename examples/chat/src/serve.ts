@@ -1,11 +1,17 @@
-import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ConnectionStore } from 'aws-framework';
 import { startLocalGateway } from 'aws-framework-local';
+import { createChatAuthorizer } from './createChatAuthorizer.js';
 import { createChatHandler } from './createChatHandler.js';
+import { CHAT_IDENTITY_SOURCE } from './issueChatToken.js';
+import { startChatPage } from './startChatPage.js';
 
 /**
- * `pnpm start`: the chat on the local gateway, with its page at http://127.0.0.1:3001/.
+ * `pnpm start`: the chat on the local gateway behind its `$connect` authorizer (port 3002), and its
+ * page with the sign-in that issues tokens for it (`startChatPage`, http://127.0.0.1:3001/).
+ * Tokens are signed with TOKEN_SECRET when set (so `pnpm token` works with wscat), else with a
+ * secret made for this run.
  * In memory by default; with --dynamodb, the table TABLE_NAME at DYNAMODB_ENDPOINT, on AWS when
  * DYNAMODB_ENDPOINT=aws, or in an in-process dynalite when no endpoint is given.
  */
@@ -13,6 +19,7 @@ const { values } = parseArgs({
   options: {
     dynamodb: { type: 'boolean', default: false },
     port: { type: 'string', default: process.env.PORT ?? '3001' },
+    'gateway-port': { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
   },
 });
@@ -54,23 +61,33 @@ async function memoryStore(): Promise<{ store: ConnectionStore; where: string }>
 }
 
 const { store, where } = values.dynamodb ? await dynamoDbStore() : await memoryStore();
+const port = Number(values.port);
+// TOKEN_SECRET lets tokens from `pnpm token` in; otherwise a secret for this run only.
+const secret = process.env.TOKEN_SECRET ?? randomBytes(32).toString('base64url');
 const gateway = await startLocalGateway({
   handler: createChatHandler(store),
-  port: Number(values.port),
+  authorizer: { handler: createChatAuthorizer({ secret }), identitySource: CHAT_IDENTITY_SOURCE },
+  port: values['gateway-port'] ? Number(values['gateway-port']) : port === 0 ? 0 : port + 1,
   host: values.host,
-  staticDir: fileURLToPath(new URL('../public', import.meta.url)),
   logger: { info: (line) => console.log(line), error: (line) => console.error(line) },
 });
+const page = await startChatPage({ webSocketUrl: gateway.url, secret, port, host: values.host }).catch(
+  async (error: unknown) => {
+    await gateway.close();
+    throw error;
+  },
+);
 
-const pageUrl = `http://${new URL(gateway.endpoint).host}/`;
-console.log(`Chat page:           ${pageUrl}`);
-console.log(`WebSocket URL:       ${gateway.url}`);
+console.log(`Chat page:           ${page.url}`);
+console.log(`Sign-in:             POST ${page.url}token {"name":"..."} answers { token, url }`);
+console.log(`WebSocket URL:       ${gateway.url}   (?room=...&token=...)`);
 console.log(`Management endpoint: ${gateway.endpoint}`);
 console.log(`Connections kept in: ${where}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     console.log(`${signal}: disconnecting every client`);
+    await page.close();
     await gateway.close();
     for (const stop of stops) await stop();
     process.exit(0);

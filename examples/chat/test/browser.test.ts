@@ -1,16 +1,18 @@
 // The chat page in a real browser: Debian's chromium driven by playwright-core, two pages (two
-// browser contexts, so two separate users) on the local gateway serving examples/chat/public.
+// browser contexts, so two separate users) on the local chat as `pnpm start` runs it: the page and
+// its sign-in on one port, the local gateway with the chat's $connect authorizer on another.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MemoryConnectionStore } from 'aws-framework';
 import { type Browser, type BrowserContext, chromium, type Dialog, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalGateway, startLocalGateway } from '../../../packages/local-gateway/src/index.js';
+import { createChatAuthorizer } from '../src/createChatAuthorizer.js';
 import { createChatHandler } from '../src/createChatHandler.js';
+import { CHAT_IDENTITY_SOURCE } from '../src/issueChatToken.js';
+import { type ChatPage, startChatPage } from '../src/startChatPage.js';
 import { connectionIdsNamed, sleep, WAIT_MS, waitUntil, withTimeout } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const publicDir = fileURLToPath(new URL('../public/', import.meta.url));
 const XSS = '<img src=x onerror=alert(1)>';
 
 const haveChromium = existsSync(CHROMIUM);
@@ -22,18 +24,22 @@ if (!haveChromium) console.warn(`browser.test.ts: skipped, ${CHROMIUM} not found
 describe.skipIf(!haveChromium)('the chat page in chromium', () => {
   let browser: Browser;
   let gateway: LocalGateway;
+  let chatPage: ChatPage;
   const store = new MemoryConnectionStore();
   const contexts: BrowserContext[] = [];
   const dialogs: string[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
+    // As serve.ts wires them: the sign-in and the authorizer share one development secret.
+    const secret = 'the browser test development secret, 32+ bytes';
     gateway = await startLocalGateway({
       handler: createChatHandler(store),
+      authorizer: { handler: createChatAuthorizer({ secret }), identitySource: CHAT_IDENTITY_SOURCE },
       port: 0,
-      staticDir: publicDir,
       logger: false,
     });
+    chatPage = await startChatPage({ webSocketUrl: gateway.url, secret, port: 0 });
     browser = await withTimeout(
       chromium.launch({
         executablePath: CHROMIUM,
@@ -55,10 +61,11 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
   afterAll(async () => {
     for (const context of contexts.splice(0)) await context.close().catch(() => {});
     await browser?.close().catch(() => {});
+    await chatPage?.close();
     await gateway?.close();
   }, 15_000);
 
-  const pageUrl = () => `http://${new URL(gateway.endpoint).host}/`;
+  const pageUrl = () => chatPage.url;
 
   async function openPage(label: string): Promise<Page> {
     const context = await browser.newContext();

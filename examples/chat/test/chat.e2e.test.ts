@@ -1,5 +1,6 @@
-// The chat end to end: real `ws` clients through the local gateway (its WebSocket server and its
-// management API), for both versions of the chat, each on a fresh in-memory store.
+// The chat end to end: real `ws` clients through the local gateway (its WebSocket server, its
+// $connect authorizer and its management API), for both versions of the chat, each on a fresh
+// in-memory store. Every client signs in with a token, as the page does.
 import { type ConnectionStore, MemoryConnectionStore } from 'aws-framework';
 import { createLambdaContext, createMessageEvent } from 'aws-framework/testing';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -8,7 +9,9 @@ import type { WebSocket } from 'ws';
 import { type LocalGateway, startLocalGateway } from '../../../packages/local-gateway/src/index.js';
 import { ChatLambda } from '../src/ChatLambda.js';
 import { MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, USAGE } from '../src/chatRules.js';
+import { createChatAuthorizer } from '../src/createChatAuthorizer.js';
 import { createChatHandler } from '../src/createChatHandler.js';
+import { CHAT_IDENTITY_SOURCE, issueChatToken } from '../src/issueChatToken.js';
 import {
   type ChatClient,
   collect,
@@ -39,6 +42,20 @@ const versions: {
   },
 ];
 
+const SECRET = 'the e2e tests development secret, 32+ bytes';
+const authorizer = {
+  handler: createChatAuthorizer({ secret: SECRET }),
+  identitySource: CHAT_IDENTITY_SOURCE,
+};
+const tokenFor = (name: string) => issueChatToken({ name, secret: SECRET });
+
+/** The query string of a client signed in as `name`, joining `room` (the default room when absent). */
+function signedIn(name: string, room?: string, extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams({ ...extra, token: tokenFor(name) });
+  if (room !== undefined) query.set('room', room);
+  return `?${query}`;
+}
+
 const gateways: LocalGateway[] = [];
 const sockets: WebSocket[] = [];
 
@@ -57,16 +74,13 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
 
   async function start(): Promise<void> {
     store = new MemoryConnectionStore();
-    gateway = await startLocalGateway({ handler: makeHandler(store), port: 0, logger: false });
+    gateway = await startLocalGateway({ handler: makeHandler(store), authorizer, port: 0, logger: false });
     gateways.push(gateway);
   }
 
-  function join(name?: string, room?: string): Promise<ChatClient> {
-    const query = new URLSearchParams();
-    if (name !== undefined) query.set('name', name);
-    if (room !== undefined) query.set('room', room);
-    const search = query.size > 0 ? `?${query}` : '';
-    return openClient(`${gateway.url}${search}`, track);
+  /** Signs in as `name` and joins `room`. */
+  function join(name: string, room?: string): Promise<ChatClient> {
+    return openClient(`${gateway.url}${signedIn(name, room)}`, track);
   }
 
   /** The one stored connection whose data names `name`. */
@@ -113,22 +127,62 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     expect(bob.history).toHaveLength(1);
   });
 
-  it("defaults a connection without a query string to name 'guest' in room 'lobby'", async () => {
+  it('joins the lobby when no room is given', async () => {
     await start();
-    const guest = await join();
-    const id = await idOf('guest');
-    expect((await store.get(id))?.data).toEqual({ name: 'guest', room: 'lobby' });
+    const dan = await join('dan');
+    const id = await idOf('dan');
+    expect((await store.get(id))?.data).toEqual({ name: 'dan', room: 'lobby' });
     expect(await collect(store.members('lobby'))).toEqual([id]);
 
-    await guest.send({ action: 'sendMessage', message: 'hello?' });
-    expect(await guest.next()).toEqual({ from: 'guest', message: 'hello?' });
+    await dan.send({ action: 'sendMessage', message: 'hello?' });
+    expect(await dan.next()).toEqual({ from: 'dan', message: 'hello?' });
   });
 
-  it('refuses the upgrade with HTTP 400 for a name over the limit, saving nothing', async () => {
+  it('refuses a connection without a token with HTTP 401, before the chat is asked', async () => {
+    await start();
+    for (const query of ['', '?room=red', '?room=red&name=alice', '?token=']) {
+      const refusal = await expectRefusal(`${gateway.url}${query}`, track);
+      expect(refusal, query).toEqual({ status: 401, body: '{"message":"Unauthorized"}' });
+    }
+    expect(await collect(store.list())).toEqual([]);
+  });
+
+  it('refuses a forged, expired or malformed token with HTTP 401', async () => {
+    await start();
+    const now = Math.floor(Date.now() / 1000);
+    const tokens = {
+      forged: issueChatToken({ name: 'alice', secret: 'not the secret, but just as long as it' }),
+      expired: issueChatToken({ name: 'alice', secret: SECRET, now: now - 3_600, ttlSeconds: 60 }),
+      'from another issuer': issueChatToken({ name: 'alice', secret: SECRET, issuer: 'someone-else' }),
+      'for another audience': issueChatToken({ name: 'alice', secret: SECRET, audience: 'another-app' }),
+      malformed: 'not.a.jwt',
+    };
+    for (const [what, token] of Object.entries(tokens)) {
+      const refusal = await expectRefusal(
+        `${gateway.url}?room=red&token=${encodeURIComponent(token)}`,
+        track,
+      );
+      expect(refusal.status, what).toBe(401);
+    }
+    expect(await collect(store.list())).toEqual([]);
+  });
+
+  it('shows the name the token was issued for, whatever name the client claims', async () => {
+    await start();
+    const alice = await openClient(`${gateway.url}${signedIn('alice', 'red', { name: 'mallory' })}`, track);
+    const bob = await join('bob', 'red');
+    expect(await connectionIdsNamed(store, 'mallory')).toEqual([]);
+    expect((await store.get(await idOf('alice')))?.data).toEqual({ name: 'alice', room: 'red' });
+
+    await alice.send({ action: 'sendMessage', message: 'it is me', from: 'mallory', name: 'mallory' });
+    expect(await bob.next()).toEqual({ from: 'alice', message: 'it is me' });
+    expect(await alice.next()).toEqual({ from: 'alice', message: 'it is me' });
+  });
+  it('refuses the upgrade with HTTP 400 for a token naming someone over the limit, saving nothing', async () => {
     await start();
     const name = 'n'.repeat(MAX_NAME_LENGTH + 1);
     expect(name).toHaveLength(33);
-    const refusal = await expectRefusal(`${gateway.url}?name=${name}&room=red`, track);
+    const refusal = await expectRefusal(`${gateway.url}${signedIn(name, 'red')}`, track);
     expect(refusal.status).toBe(400);
     expect(refusal.body).toContain('name must be at most 32 characters');
     expect(await collect(store.list())).toEqual([]);
@@ -184,7 +238,7 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
 
   it('refuses a room outside the rules with HTTP 400, and takes a blank room as the default', async () => {
     await start();
-    const refusal = await expectRefusal(`${gateway.url}?name=dan&room=${encodeURIComponent('a/b')}`, track);
+    const refusal = await expectRefusal(`${gateway.url}${signedIn('dan', 'a/b')}`, track);
     expect(refusal.status).toBe(400);
     expect(refusal.body).toContain('room must be');
     await join('dan', '   ');
@@ -271,11 +325,11 @@ describe('the Lambda entry points, on the store their environment names (memory 
   ])('%s chats through the gateway', async (_name, load) => {
     expect(process.env.TABLE_NAME ?? '', 'these tests need the in-memory store').toBe('');
     const { handler } = await load();
-    const gateway = await startLocalGateway({ handler, port: 0, logger: false });
+    const gateway = await startLocalGateway({ handler, authorizer, port: 0, logger: false });
     gateways.push(gateway);
     const room = `room-${Math.random().toString(36).slice(2, 8)}`;
-    const dave = await openClient(`${gateway.url}?name=dave&room=${room}`, track);
-    const erin = await openClient(`${gateway.url}?name=erin&room=${room}`, track);
+    const dave = await openClient(`${gateway.url}${signedIn('dave', room)}`, track);
+    const erin = await openClient(`${gateway.url}${signedIn('erin', room)}`, track);
     await erin.send({ action: 'sendMessage', message: 'hi dave' });
     expect(await dave.next(WAIT_MS)).toEqual({ from: 'erin', message: 'hi dave' });
     expect(await erin.next(WAIT_MS)).toEqual({ from: 'erin', message: 'hi dave' });

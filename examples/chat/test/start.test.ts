@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatClient, openClient, withTimeout } from './helpers.js';
+import { type ChatClient, expectRefusal, openClient, withTimeout } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const tsxCli = join(root, 'node_modules/tsx/dist/cli.mjs');
@@ -108,11 +108,35 @@ async function fetchText(url: string): Promise<{ status: number; type: string; t
   };
 }
 
+/** Signs in on the page's server as the page does: `POST /token` with `{ name }`. */
+async function signIn(
+  server: Server,
+  name: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(new URL('token', server.pageUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+    signal: AbortSignal.timeout(3_000),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Signs in as `name` and connects to `room` with the token, at the URL the sign-in gave. */
+async function joinAs(server: Server, name: string, room: string): Promise<ChatClient> {
+  const { status, body } = await signIn(server, name);
+  expect(status).toBe(200);
+  expect(body.url).toBe(server.webSocketUrl);
+  const client = await openClient(
+    `${body.url}?${new URLSearchParams({ room, token: body.token as string })}`,
+  );
+  clients.push(client);
+  return client;
+}
+
 async function exchangeMessage(server: Server, room: string): Promise<void> {
-  const alice = await openClient(`${server.webSocketUrl}?name=alice&room=${room}`);
-  clients.push(alice);
-  const bob = await openClient(`${server.webSocketUrl}?name=bob&room=${room}`);
-  clients.push(bob);
+  const alice = await joinAs(server, 'alice', room);
+  const bob = await joinAs(server, 'bob', room);
   await alice.send({ action: 'sendMessage', message: 'hello from the start script' });
   expect(await bob.next()).toEqual({ from: 'alice', message: 'hello from the start script' });
   expect(await alice.next()).toEqual({ from: 'alice', message: 'hello from the start script' });
@@ -136,8 +160,11 @@ describe('pnpm start (examples/chat/src/serve.ts)', () => {
     const server = await startServer(['--port', '0']);
     const port = new URL(server.pageUrl).port;
     expect(port).not.toBe('0');
-    expect(server.webSocketUrl).toBe(`ws://127.0.0.1:${port}/local`);
-    expect(server.endpoint).toBe(`http://127.0.0.1:${port}/local`);
+    // The gateway has a port of its own: the page's server also answers the sign-in.
+    const gatewayPort = new URL(server.webSocketUrl).port;
+    expect(server.webSocketUrl).toBe(`ws://127.0.0.1:${gatewayPort}/local`);
+    expect(server.endpoint).toBe(`http://127.0.0.1:${gatewayPort}/local`);
+    expect(gatewayPort).not.toBe(port);
     expect(server.output()).toMatch(/Connections kept in:\s+memory/);
 
     const page = await fetchText(server.pageUrl);
@@ -155,6 +182,29 @@ describe('pnpm start (examples/chat/src/serve.ts)', () => {
     // The gateway logs every invocation through the logger serve.ts gives it.
     expect(server.output()).toMatch(/\$connect \S+ 200/);
 
+    await stop(server);
+  }, 20_000);
+
+  it('signs in names within the rules only, and the gateway refuses a connection without a token 401', async () => {
+    const server = await startServer(['--port', '0']);
+    const token = await signIn(server, 'carol');
+    expect(token.status).toBe(200);
+    expect(token.body).toEqual({ token: expect.any(String), url: server.webSocketUrl, expiresIn: 900 });
+    for (const name of ['', '   ', 'n'.repeat(33), 42, null]) {
+      const refused = await signIn(server, name);
+      expect(refused.status, JSON.stringify(name)).toBe(400);
+      expect(refused.body.message).toMatch(/name/);
+    }
+    const get = await fetch(new URL('token', server.pageUrl), { signal: AbortSignal.timeout(3_000) });
+    expect(get.status).toBe(405);
+    for (const path of ['nothing.js', '..%2Fpackage.json', '%2e%2e/src/serve.ts']) {
+      expect((await fetchText(new URL(path, server.pageUrl).href)).status, path).toBe(404);
+    }
+
+    for (const query of ['?room=red', '?room=red&name=carol', '?room=red&token=forged.token.here']) {
+      const refusal = await expectRefusal(`${server.webSocketUrl}${query}`);
+      expect(refusal.status, query).toBe(401);
+    }
     await stop(server);
   }, 20_000);
 

@@ -170,9 +170,9 @@ describe('the bundled chat function', () => {
 
       // As API Gateway sends it after the authorizer allowed: the name is the token's, not the client's.
       const event = createConnectEvent({
-        queryStringParameters: { name: 'ana', room: 'lobby', token: 'checked by the authorizer' },
+        queryStringParameters: { name: 'mallory', room: 'lobby', token: 'checked by the authorizer' },
         multiValueQueryStringParameters: {
-          name: ['ana'],
+          name: ['mallory'],
           room: ['lobby'],
           token: ['checked by the authorizer'],
         },
