@@ -1,4 +1,7 @@
-// The CDK app: `pnpm cdk synth`, `pnpm cdk deploy`, `pnpm cdk destroy` (see cdk.json).
+// The CDK app: `pnpm cdk synth`, `pnpm cdk deploy`, `pnpm cdk destroy` (see cdk.json). Which tokens
+// open a connection comes from the context: `-c cognitoUserPoolId=… -c cognitoClientId=…`,
+// `-c tokenSecret=…`, `-c tokenSecretParameter=…`, else the SSM parameter
+// /aws-framework-chat/token-secret (see ChatStack's `tokens`).
 import { App } from 'aws-cdk-lib';
 import { ChatStack } from '../lib/ChatStack.js';
 
