@@ -233,7 +233,9 @@ export const suite: Suite = async ({ quick }) => {
   await rm(WORK, { recursive: true, force: true });
   await mkdir(WORK, { recursive: true });
   const eventFile = path.join(WORK, 'connect-event.json');
-  await writeFile(eventFile, JSON.stringify(createConnectEvent()));
+  // The chat's $connect is behind its authorizer: the event carries what the authorizer allowed.
+  const connect = createConnectEvent({ requestContext: { authorizer: { principalId: 'bench', name: 'Bench' } } });
+  await writeFile(eventFile, JSON.stringify(connect));
 
   const builds = new Map<string, Built>();
   for (const bundle of BUNDLES) builds.set(bundle.key, await build(bundle));
