@@ -234,7 +234,9 @@ export const suite: Suite = async ({ quick }) => {
   await mkdir(WORK, { recursive: true });
   const eventFile = path.join(WORK, 'connect-event.json');
   // The chat's $connect is behind its authorizer: the event carries what the authorizer allowed.
-  const connect = createConnectEvent({ requestContext: { authorizer: { principalId: 'bench', name: 'Bench' } } });
+  const connect = createConnectEvent({
+    requestContext: { authorizer: { principalId: 'bench', name: 'Bench' } },
+  });
   await writeFile(eventFile, JSON.stringify(connect));
 
   const builds = new Map<string, Built>();
