@@ -7,7 +7,7 @@ import { swappableHandler } from './swappableHandler.js';
 import { watchFolder } from './watchFolder.js';
 
 const USAGE = `usage: aws-framework-local <module> [--export handler] [--port 3001] [--host 127.0.0.1] [--stage local]
-       [--static DIR] [--route-responses] [--routes a,b,c] [--watch]
+       [--static DIR] [--route-responses] [--routes a,b,c] [--mock-routes ping] [--watch]
        [--client-buffer-bytes N] [--management-rate-limit N]
        [--authorizer module[#export]] [--identity-source route.request.querystring.token,...]
 
@@ -15,6 +15,7 @@ Runs the Lambda handler exported by <module> (JavaScript or TypeScript) behind a
 WebSocket API, with the management API on the same port.
 
   --routes a,b,c              the route keys the API declares; other actions go to $default
+  --mock-routes ping          route keys on a MOCK integration: answered without invoking a handler
   --watch                     reload the handler when a file under its module's folder changes
   --client-buffer-bytes N     unsent bytes a client may hold before POSTs to it answer 429
   --management-rate-limit N   management API requests per second before they answer 429
@@ -41,11 +42,11 @@ function positiveIntegerFlag(flag: string, value: string | undefined): number | 
   return number;
 }
 
-function routeKeysFlag(value: string | undefined): string[] | undefined {
+function routeKeysFlag(flag: string, value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const keys = value.split(',').map((key) => key.trim());
   if (keys.some((key) => key === '')) {
-    throw new Error(`--routes must list route keys separated by commas, with none empty; got "${value}"`);
+    throw new Error(`${flag} must list route keys separated by commas, with none empty; got "${value}"`);
   }
   return keys;
 }
@@ -54,11 +55,13 @@ function routeKeysFlag(value: string | undefined): string[] | undefined {
 export async function main(argv: string[], io: CliIo = consoleIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   let routeKeys: string[] | undefined;
+  let mockRoutes: string[] | undefined;
   let clientBufferBytes: number | undefined;
   let managementRateLimit: number | undefined;
   try {
     parsed = parse(argv);
-    routeKeys = routeKeysFlag(parsed.values.routes);
+    routeKeys = routeKeysFlag('--routes', parsed.values.routes);
+    mockRoutes = routeKeysFlag('--mock-routes', parsed.values['mock-routes']);
     clientBufferBytes = positiveIntegerFlag('--client-buffer-bytes', parsed.values['client-buffer-bytes']);
     managementRateLimit = positiveIntegerFlag(
       '--management-rate-limit',
@@ -121,6 +124,7 @@ export async function main(argv: string[], io: CliIo = consoleIo): Promise<numbe
         staticDir: values.static,
         routeResponses: values['route-responses'],
         routeKeys,
+        mockRoutes,
         clientBufferBytes,
         managementRateLimit,
         authorizer,
@@ -191,6 +195,7 @@ function parse(argv: string[]) {
       static: { type: 'string' },
       'route-responses': { type: 'boolean', default: false },
       routes: { type: 'string' },
+      'mock-routes': { type: 'string' },
       watch: { type: 'boolean', default: false },
       'client-buffer-bytes': { type: 'string' },
       'management-rate-limit': { type: 'string' },

@@ -49,6 +49,12 @@ export interface LocalGatewayOptions {
    */
   routeKeys?: string[];
   /**
+   * Route keys on a MOCK integration: API Gateway answers them without invoking any Lambda (a
+   * heartbeat route such as `ping`, which keeps a connection from idling out at no cost). They are
+   * declared routes in either mode. Default: none.
+   */
+  mockRoutes?: string[];
+  /**
    * A POST to a connection whose socket holds more than this many unsent bytes (the client is not
    * reading) answers 429 `LimitExceededException`, as AWS does when a client's buffer is full.
    * Default 1,048,576 (1 MiB).
@@ -87,6 +93,7 @@ export interface ResolvedOptions {
   routeKeys: ReadonlySet<string> | undefined;
   /** Where `routeKeys` came from, for the start-up log line. */
   routeKeysSource: 'option' | 'handler' | undefined;
+  mockRoutes: ReadonlySet<string>;
   clientBufferBytes: number;
   managementRateLimit: number | undefined;
   idleTimeoutMs: number;
@@ -226,8 +233,20 @@ export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
   const discoveredKeys = explicitKeys ? undefined : routeKeysOf(handler);
   const routeKeys = explicitKeys ?? discoveredKeys;
 
+  const mockRoutes = new Set(
+    options.mockRoutes === undefined
+      ? []
+      : checkRouteKeys('startLocalGateway: mockRoutes', options.mockRoutes),
+  );
+  for (const key of mockRoutes) {
+    if (routeMap.has(key)) {
+      throw new TypeError(`startLocalGateway: route "${key}" is both in routes and in mockRoutes`);
+    }
+  }
+
   return {
     routes: routeMap,
+    mockRoutes,
     handler,
     port,
     host: options.host ?? '127.0.0.1',

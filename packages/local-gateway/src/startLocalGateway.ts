@@ -134,14 +134,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
    * with `$connect`, `$disconnect` and `$default` integrated with the handler as well.
    */
   function isDeclared(routeKey: string): boolean {
+    if (config.mockRoutes.has(routeKey)) return true;
     if (config.handler === undefined) return config.routes.has(routeKey);
     const declared = declaredRoutes();
     if (declared.keys === undefined) return true;
     if (declared.source === 'option' && routeKey.startsWith('$')) return true;
     return declared.keys.has(routeKey);
   }
+  // A MOCK route has no handler: API Gateway answers it itself.
   const handlerFor = (routeKey: string): LambdaHandler | undefined =>
-    isDeclared(routeKey) ? (config.handler ?? config.routes.get(routeKey)) : undefined;
+    isDeclared(routeKey) && !config.mockRoutes.has(routeKey)
+      ? (config.handler ?? config.routes.get(routeKey))
+      : undefined;
 
   // The subprotocol each accepted handshake's $connect result named, for the upgrade response.
   const selectedProtocols = new WeakMap<IncomingMessage, string>();
@@ -534,6 +538,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     connection.idleTimer.refresh();
     const body = data.toString('utf8');
     const routeKey = selectRouteKey(body, config.routeSelectionPath, isDeclared);
+    if (config.mockRoutes.has(routeKey)) {
+      // A MOCK integration (a heartbeat route, say): no Lambda runs, and it still counted as traffic.
+      safeLog('info', () => `${routeKey} ${connection.connectionId} mock`);
+      return;
+    }
     const event = messageEvent(gateway, connection, routeKey, body, false);
     const { connectionId, requestId } = event.requestContext;
     const handler = handlerFor(routeKey);

@@ -261,6 +261,7 @@ describe('aws-framework-local flags', () => {
   it.each([
     [['--routes', 'a,,b'], '--routes'],
     [['--routes', ','], '--routes'],
+    [['--mock-routes', 'ping,'], '--mock-routes'],
     [['--client-buffer-bytes', 'lots'], '--client-buffer-bytes'],
     [['--client-buffer-bytes', '0'], '--client-buffer-bytes'],
     [['--management-rate-limit', '1.5'], '--management-rate-limit'],

@@ -513,3 +513,46 @@ describe('robustness', () => {
     expect(event.requestContext.disconnectStatusCode).toBe(1002);
   });
 });
+
+describe('mock routes', () => {
+  it('answer without invoking a handler, in handler and routes mode, and keep the connection from idling out', async () => {
+    const recorder = new Recorder();
+    const gateway = await harness.start({
+      handler: recorder.handler,
+      routeKeys: ['say'],
+      mockRoutes: ['ping'],
+      idleTimeoutMs: 300,
+    });
+    const { client } = await openRecorded(harness, gateway, recorder);
+    for (let i = 0; i < 6; i++) {
+      await sleep(100);
+      await client.send('{"action":"ping"}');
+    }
+    // 600 ms, twice the idle timeout, on heartbeats alone: still open, and no handler ran for them.
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+    expect(recorder.ofType('MESSAGE')).toHaveLength(0);
+    expect(client.pending).toBe(0);
+    await client.send('{"action":"say"}');
+    await recorder.waitForType('MESSAGE');
+  });
+
+  it('are declared routes in routes mode, without a handler of their own', async () => {
+    const recorder = new Recorder();
+    const gateway = await harness.start({ routes: { $connect: recorder.handler }, mockRoutes: ['ping'] });
+    const client = await harness.open(gateway.url);
+    await client.send('{"action":"ping"}');
+    await client.send('{"action":"other"}');
+    // No $default: the undeclared action gets the Forbidden frame; the mock route got nothing.
+    expect(await client.nextJson()).toMatchObject({ message: 'Forbidden' });
+    expect(client.pending).toBe(0);
+  });
+
+  it('a key both routed and mocked, or a bad key, throws a TypeError naming it', async () => {
+    await expect(harness.start({ routes: { ping: () => undefined }, mockRoutes: ['ping'] })).rejects.toThrow(
+      /ping/,
+    );
+    await expect(harness.start({ handler: () => undefined, mockRoutes: ['$pong'] })).rejects.toThrow(
+      /\$pong/,
+    );
+  });
+});
