@@ -1,6 +1,9 @@
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  WebSocketLambdaIntegration,
+  WebSocketMockIntegration,
+} from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -50,14 +53,29 @@ export interface WebSocketBackendProps extends BundledFunctionProps {
    * sources. Default: none, anyone may connect.
    */
   authorizer?: apigwv2.IWebSocketRouteAuthorizer | WebSocketBackendAuthorizerProps;
+  /**
+   * A route answered by API Gateway itself (a `MOCK` integration), for clients' heartbeats
+   * (`{"action":"ping"}` from `aws-framework/client`): the message keeps the connection past API
+   * Gateway's 10-minute idle timeout without invoking the function. It sends nothing back (no route
+   * response). `false` for none. Default `ping`.
+   */
+  heartbeatRoute?: string | false;
 }
+
+/**
+ * What a `MOCK` integration needs to succeed: API Gateway takes the status from the integration
+ * request, and without a template that sets it every message fails ("statusCode should be an
+ * integer which defined in request template"). `$default` is the one template, selected always.
+ */
+export const HEARTBEAT_REQUEST_TEMPLATES = { $default: '{"statusCode": 200}' };
 
 /**
  * An API Gateway WebSocket API whose routes all invoke one Node.js Lambda function: the API, an
  * auto-deployed stage, the function (bundled locally by esbuild, no Docker), one Lambda
  * integration, and the grants the function needs: `execute-api:ManageConnections` on this API's
  * stage only, and read/write on `table` when given. With `authorizer`, API Gateway asks it before
- * every `$connect` (the only route it authorizes); the other routes need no authorization.
+ * every `$connect` (the only route it authorizes); the other routes need no authorization. A
+ * heartbeat route (`ping` by default) on a `MOCK` integration keeps clients connected for free.
  *
  * @example
  * ```ts
@@ -76,6 +94,8 @@ export class WebSocketBackend extends Construct {
   readonly stage: apigwv2.WebSocketStage;
   readonly function: nodejs.NodejsFunction;
   readonly integration: WebSocketLambdaIntegration;
+  /** The heartbeat route's `MOCK` integration, unless `heartbeatRoute` is `false`. */
+  readonly heartbeatIntegration: WebSocketMockIntegration | undefined;
   /** The `$connect` route's authorizer, when `authorizer` was given. */
   readonly authorizer: apigwv2.IWebSocketRouteAuthorizer | undefined;
   /** The handler module the function was bundled from, as an absolute path. */
@@ -85,6 +105,12 @@ export class WebSocketBackend extends Construct {
     super(scope, id);
     if (props.routes.length === 0)
       throw new Error('WebSocketBackend: routes must name at least one route key');
+    const heartbeatRoute = props.heartbeatRoute ?? 'ping';
+    if (heartbeatRoute !== false && props.routes.includes(heartbeatRoute)) {
+      throw new Error(
+        `WebSocketBackend: ${heartbeatRoute} is the heartbeat route; remove it from routes or set heartbeatRoute`,
+      );
+    }
     this.entry = props.entry;
 
     const environment: Record<string, string> = { ...props.environment };
@@ -103,6 +129,13 @@ export class WebSocketBackend extends Construct {
         // CDK refuses an authorizer on any other route: API Gateway authorizes connections, not messages.
         ...(routeKey === '$connect' && this.authorizer ? { authorizer: this.authorizer } : {}),
       });
+    }
+    if (heartbeatRoute !== false) {
+      this.heartbeatIntegration = new WebSocketMockIntegration('Heartbeat', {
+        requestTemplates: HEARTBEAT_REQUEST_TEMPLATES,
+        templateSelectionExpression: '\\$default',
+      });
+      this.api.addRoute(heartbeatRoute, { integration: this.heartbeatIntegration });
     }
 
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', {

@@ -38,6 +38,17 @@ function onlyResourceId(type: string): string {
 }
 
 const apiRef = () => ({ Ref: onlyResourceId('AWS::ApiGatewayV2::Api') });
+/** The logical ID of the one integration of this type (`AWS_PROXY`, `MOCK`). */
+function integrationIdOfType(integrationType: string, from = template): string {
+  const ids = Object.entries(from.findResources('AWS::ApiGatewayV2::Integration'))
+    .filter(([, integration]) => integration.Properties.IntegrationType === integrationType)
+    .map(([id]) => id);
+  expect(ids, integrationType).toHaveLength(1);
+  return ids[0]!;
+}
+const lambdaIntegrationId = () => integrationIdOfType('AWS_PROXY');
+const mockIntegrationId = () => integrationIdOfType('MOCK');
+const integrationTarget = (id: string) => ({ 'Fn::Join': ['', ['integrations/', { Ref: id }]] });
 const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 const functionId = () => logicalId(stack.backend.function);
 const authorizerFunctionId = () => logicalId(stack.authorizerFunction);
@@ -50,18 +61,17 @@ describe('the WebSocket API', () => {
     });
   });
 
-  it('has exactly the four routes, each integrated with the chat Lambda', () => {
+  it('has the four chat routes, each integrated with the chat Lambda, and the heartbeat route', () => {
     expect(CHAT_ROUTES).toEqual(['$connect', '$disconnect', '$default', 'sendMessage']);
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      ['$connect', '$default', '$disconnect', 'sendMessage'].sort(),
+      ['$connect', '$default', '$disconnect', 'sendMessage', 'ping'].sort(),
     );
-    const integrationId = onlyResourceId('AWS::ApiGatewayV2::Integration');
     for (const route of routes) {
       expect(route.Properties.ApiId).toEqual(apiRef());
-      expect(route.Properties.Target).toEqual({
-        'Fn::Join': ['', ['integrations/', { Ref: integrationId }]],
-      });
+      expect(route.Properties.Target, route.Properties.RouteKey).toEqual(
+        integrationTarget(route.Properties.RouteKey === 'ping' ? mockIntegrationId() : lambdaIntegrationId()),
+      );
     }
   });
 
@@ -85,6 +95,7 @@ describe('the WebSocket API', () => {
       $disconnect: ['NONE', undefined],
       $default: ['NONE', undefined],
       sendMessage: ['NONE', undefined],
+      ping: ['NONE', undefined],
     });
   });
 
@@ -93,12 +104,34 @@ describe('the WebSocket API', () => {
       ApiId: apiRef(),
       IntegrationType: 'AWS_PROXY',
     });
-    const integration = template.findResources('AWS::ApiGatewayV2::Integration')[
-      onlyResourceId('AWS::ApiGatewayV2::Integration')
-    ]!;
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
+    const integration = template.findResources('AWS::ApiGatewayV2::Integration')[lambdaIntegrationId()]!;
     expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(
       JSON.stringify({ 'Fn::GetAtt': [functionId(), 'Arn'] }),
     );
+  });
+
+  it('answers the heartbeat route ping with a MOCK integration: no function invoked, nothing sent back', () => {
+    const integration = template.findResources('AWS::ApiGatewayV2::Integration')[mockIntegrationId()]!;
+    expect(integration.Properties).toMatchObject({
+      ApiId: apiRef(),
+      IntegrationType: 'MOCK',
+      // Without a template setting statusCode, API Gateway fails every message on the route.
+      RequestTemplates: { $default: '{"statusCode": 200}' },
+      TemplateSelectionExpression: '\\$default',
+    });
+    const ping = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).find(
+      (route) => route.Properties.RouteKey === 'ping',
+    )!;
+    expect(ping.Properties).toMatchObject({
+      AuthorizationType: 'NONE',
+      Target: integrationTarget(mockIntegrationId()),
+    });
+    expect(ping.Properties.RouteResponseSelectionExpression).toBeUndefined();
+    template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', 0);
+    for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) {
+      expect(JSON.stringify(permission.Properties.SourceArn)).not.toContain('ping');
+    }
   });
 
   it('lets API Gateway invoke the function for each route of this API only', () => {
@@ -374,7 +407,10 @@ describe('grants', () => {
 
 describe('WebSocketBackend', () => {
   /** A backend for the chat's routes, its authorizer (if any) made from a stand-in function. */
-  function backendWith(authorizer?: (fn: lambda.IFunction) => WebSocketBackendProps['authorizer']) {
+  function backendWith(
+    authorizer?: (fn: lambda.IFunction) => WebSocketBackendProps['authorizer'],
+    more: Partial<WebSocketBackendProps> = {},
+  ) {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const scope = new Stack(app, 'Backend');
     const fn = new lambda.Function(scope, 'AuthorizerFunction', {
@@ -387,6 +423,7 @@ describe('WebSocketBackend', () => {
       entry: CHAT_HANDLER_ENTRY,
       routes: CHAT_ROUTES,
       ...(made ? { authorizer: made } : {}),
+      ...more,
     });
     const functionId = scope.getLogicalId(fn.node.defaultChild as CfnElement);
     return { backend, functionId, template: Template.fromStack(scope) };
@@ -432,6 +469,7 @@ describe('WebSocketBackend', () => {
       $disconnect: ['NONE', undefined],
       $default: ['NONE', undefined],
       sendMessage: ['NONE', undefined],
+      ping: ['NONE', undefined],
     });
   });
 
@@ -452,9 +490,34 @@ describe('WebSocketBackend', () => {
     });
     const authorization = routeAuthorization(template);
     expect(authorization.$connect?.[0]).toBe('CUSTOM');
-    for (const route of ['$disconnect', '$default', 'sendMessage']) {
+    for (const route of ['$disconnect', '$default', 'sendMessage', 'ping']) {
       expect(authorization[route]?.[0], route).toBe('NONE');
     }
+  });
+
+  it('puts the heartbeat on another route key, or leaves it out with heartbeatRoute: false', () => {
+    const renamed = backendWith(undefined, { heartbeatRoute: 'heartbeat' });
+    expect(Object.keys(routeAuthorization(renamed.template)).sort()).toEqual(
+      [...CHAT_ROUTES, 'heartbeat'].sort(),
+    );
+    const mockId = integrationIdOfType('MOCK', renamed.template);
+    expect(renamed.backend.heartbeatIntegration).toBeDefined();
+    const heartbeat = Object.values(renamed.template.findResources('AWS::ApiGatewayV2::Route')).find(
+      (route) => route.Properties.RouteKey === 'heartbeat',
+    )!;
+    expect(heartbeat.Properties.Target).toEqual(integrationTarget(mockId));
+
+    const none = backendWith(undefined, { heartbeatRoute: false });
+    expect(none.backend.heartbeatIntegration).toBeUndefined();
+    expect(Object.keys(routeAuthorization(none.template)).sort()).toEqual([...CHAT_ROUTES].sort());
+    none.template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+    none.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY' });
+  });
+
+  it('refuses a heartbeat route that is also one of the routes', () => {
+    expect(() => backendWith(undefined, { routes: [...CHAT_ROUTES, 'ping'] })).toThrow(
+      /ping is the heartbeat route/,
+    );
   });
 
   it('refuses an authorizer with no identity source', () => {
