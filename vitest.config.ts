@@ -17,6 +17,10 @@ export default defineConfig({
         replacement: source('./packages/aws-framework/src/dynamodb/index.ts'),
       },
       { find: /^aws-framework\/jwt$/, replacement: source('./packages/aws-framework/src/jwt/index.ts') },
+      {
+        find: /^aws-framework\/contract$/,
+        replacement: source('./packages/aws-framework/src/contract/index.ts'),
+      },
       { find: /^aws-framework$/, replacement: source('./packages/aws-framework/src/index.ts') },
     ],
   },
