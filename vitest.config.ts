@@ -21,6 +21,10 @@ export default defineConfig({
         find: /^aws-framework\/contract$/,
         replacement: source('./packages/aws-framework/src/contract/index.ts'),
       },
+      {
+        find: /^aws-framework\/client$/,
+        replacement: source('./packages/aws-framework/src/client/index.ts'),
+      },
       { find: /^aws-framework$/, replacement: source('./packages/aws-framework/src/index.ts') },
     ],
   },

@@ -1,0 +1,108 @@
+/** How the client reconnects after a close it did not ask for. */
+export interface ReconnectOptions {
+  /** The first wait's upper bound; each attempt doubles it (full jitter). @default 500 */
+  initialDelayMs?: number;
+  /** The cap on any wait. @default 30000 */
+  maxDelayMs?: number;
+  /**
+   * Handshakes in a row that fail without ever opening before the client stops with a `refused`
+   * error: a `$connect` answering 401 or 403 looks like this, and a browser does not expose the
+   * status. `Infinity` keeps trying. @default 4
+   */
+  refusedAfter?: number;
+}
+
+export interface ClientOptions {
+  /**
+   * The WebSocket URL (`wss://...`), or a function giving it, called before every connection and
+   * reconnection: a page can fetch a fresh short-lived token for each one.
+   */
+  url: string | (() => string | Promise<string>);
+  /** Subprotocols offered in the handshake. */
+  protocols?: string | string[];
+  /**
+   * When nothing was sent for this long, send `{"action":"ping"}` (a MOCK route on AWS: no Lambda
+   * runs) so API Gateway's 10-minute idle timeout does not close the connection. `false`: never.
+   * @default 540000 (9 minutes)
+   */
+  heartbeatMs?: number | false;
+  /**
+   * How long a request waits for its reply. Just over API Gateway's 29-second integration timeout,
+   * so a slow handler's reply is not cut short. @default 30000
+   */
+  requestTimeoutMs?: number;
+  /** `false`: never reconnect; a close leaves the client `closed`. */
+  reconnect?: ReconnectOptions | false;
+  /**
+   * API Gateway's maximum connection duration. At 23/24 of it (1 h 55 min for 2 h) the client
+   * opens a new connection, switches to it, and closes the old one once its requests are answered.
+   * @default 7200000 (2 hours)
+   */
+  maxConnectionMs?: number;
+  /** How many frames may wait while the connection is not open; more is a `queue-full` error. @default 100 */
+  queueLimit?: number;
+}
+
+export interface ResolvedClientOptions {
+  url: () => string | Promise<string>;
+  protocols: string | string[] | undefined;
+  heartbeatMs: number | false;
+  requestTimeoutMs: number;
+  reconnect: boolean;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  refusedAfter: number;
+  maxConnectionMs: number;
+  queueLimit: number;
+}
+
+const KEYS = [
+  'url',
+  'protocols',
+  'heartbeatMs',
+  'requestTimeoutMs',
+  'reconnect',
+  'maxConnectionMs',
+  'queueLimit',
+];
+const RECONNECT_KEYS = ['initialDelayMs', 'maxDelayMs', 'refusedAfter'];
+
+function checkKeys(where: string, value: object, known: string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new TypeError(`createClient: unknown option "${where}${key}"`);
+  }
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0)) throw new TypeError(`createClient: ${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+/** Checks the options once, when the client is created, and fills in the defaults. */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createClient: options must be { url, ... }');
+  checkKeys('', options, KEYS);
+  const { url, reconnect = {}, heartbeatMs } = options;
+  if (typeof url !== 'string' && typeof url !== 'function') {
+    throw new TypeError('createClient: url must be a string or a function returning one');
+  }
+  if (reconnect) checkKeys('reconnect.', reconnect, RECONNECT_KEYS);
+  return {
+    url: typeof url === 'string' ? () => url : url,
+    protocols: options.protocols,
+    heartbeatMs: heartbeatMs === false ? false : positive('heartbeatMs', heartbeatMs, 540_000),
+    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 30_000),
+    reconnect: reconnect !== false,
+    initialDelayMs: positive(
+      'reconnect.initialDelayMs',
+      reconnect ? reconnect.initialDelayMs : undefined,
+      500,
+    ),
+    maxDelayMs: positive('reconnect.maxDelayMs', reconnect ? reconnect.maxDelayMs : undefined, 30_000),
+    refusedAfter: reconnect ? positive('reconnect.refusedAfter', reconnect.refusedAfter, 4) : 1,
+    maxConnectionMs: positive('maxConnectionMs', options.maxConnectionMs, 7_200_000),
+    queueLimit: positive('queueLimit', options.queueLimit, 100),
+  };
+}

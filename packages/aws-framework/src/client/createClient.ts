@@ -1,0 +1,352 @@
+import type {
+  ActionInput,
+  ActionName,
+  Contract,
+  EventName,
+  EventPayload,
+  ReplyOutput,
+} from '../contract/index.js';
+import { backoff } from './backoff.js';
+import { type ClientOptions, resolveClientOptions } from './clientOptions.js';
+import { ClientError, ClientRequestError } from './errors.js';
+
+/**
+ * `connecting` until the first connection opens; `open` (again for every new connection, whose
+ * server-side state, such as rooms joined, starts empty); `reconnecting` after a close the client
+ * did not ask for; `closed` after `close()` or when it gave up, for good.
+ */
+export type ClientStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Called on every status change; `error` says why for `reconnecting` and for `closed` when the client gave up. */
+export type StatusListener = (status: ClientStatus, error?: ClientError) => void;
+
+export interface RequestOptions {
+  /** Overrides the client's `requestTimeoutMs` for this request. */
+  timeoutMs?: number;
+}
+
+/** What `createClient` returns: a connection typed by the contract that stays up on its own. */
+export interface Client<C extends Contract> {
+  /** The status now; `onStatus` tells each change. */
+  readonly status: ClientStatus;
+  /**
+   * Sends `{"action", "payload"}`, now when the connection is open, else in order once it is.
+   * Throws a {@link ClientError}: `frame-too-large`, `queue-full`, `closed`.
+   */
+  send<A extends ActionName<C>>(action: A, payload: ActionInput<C, A>): void;
+  /**
+   * Sends `{"action", "payload", "id"}` and resolves with the reply's payload (typed by the
+   * contract's `replies`, not checked against them: the server checks). Rejects with a
+   * {@link ClientRequestError} when the server answers an error, or a {@link ClientError}
+   * (`timeout`, `connection-lost`, `frame-too-large`, `queue-full`, `closed`). Never re-sent.
+   */
+  request<A extends ActionName<C>>(
+    action: A,
+    payload: ActionInput<C, A>,
+    options?: RequestOptions,
+  ): Promise<ReplyOutput<C, A>>;
+  /** Calls `listener` with the payload of every `event` frame named `event`; returns the unsubscribe function. */
+  on<E extends EventName<C>>(event: E, listener: (payload: EventPayload<C, E>) => void): () => void;
+  /** Calls `listener` on every status change; returns the unsubscribe function. */
+  onStatus(listener: StatusListener): () => void;
+  /** Closes the connection (1000) and stops; queued frames are dropped and waiting requests rejected (`closed`). */
+  close(): void;
+}
+
+/** API Gateway closes a connection (1009) on a frame over 32 KB, and a browser sends a message as one frame. */
+const MAX_FRAME_BYTES = 32_768;
+const PING = '{"action":"ping"}';
+
+interface Waiting {
+  resolve(payload: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  /** The connection it was sent on; none while queued. */
+  socket?: WebSocket;
+}
+
+/** Runs a listener so that one that throws neither stops the others nor the client. */
+function call<A extends unknown[]>(listener: (...args: A) => void, ...args: A): void {
+  try {
+    listener(...args);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
+}
+
+/**
+ * A WebSocket client for an API described by a contract, on the global `WebSocket` (browsers,
+ * Node.js >= 22), with no dependencies. It connects at once, reconnects after any close it did not
+ * ask for (exponential backoff, full jitter), switches to a fresh connection before API Gateway's
+ * 2-hour limit, sends a heartbeat when idle, queues sends while disconnected, and matches replies
+ * to requests.
+ *
+ * @example
+ * ```typescript
+ * import { createClient } from 'aws-framework/client';
+ * import { chat } from './contract.js';
+ *
+ * const client = createClient(chat, { url: async () => `wss://example.com/prod?token=${await getToken()}` });
+ * client.on('message', ({ from, text }) => show(from, text));
+ * client.onStatus((status) => status === 'open' && client.send('join', { room: 'red' }));
+ * const { members } = await client.request('who', { room: 'red' });
+ * ```
+ */
+export function createClient<C extends Contract>(contract: C, options: ClientOptions): Client<C> {
+  const o = resolveClientOptions(options);
+  const actions = (contract as { actions?: object } | null)?.actions;
+  if (typeof actions !== 'object' || actions === null) {
+    throw new TypeError('createClient: contract must be a contract from defineContract({ actions, events })');
+  }
+  let status: ClientStatus = 'connecting';
+  /** The open connection sends go to. */
+  let current: WebSocket | undefined;
+  /** Whether a connection is being made (the url function or the handshake). */
+  let dialing = false;
+  /** Every socket not yet closed: the current one, one dialing, one draining after a switch. */
+  const sockets = new Set<WebSocket>();
+  /** Handshakes in a row that failed without opening; reset by an open. */
+  let failures = 0;
+  let lastSentAt = 0;
+  let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  let renewTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastId = 0;
+  const queue: { frame: string; id: string | undefined }[] = [];
+  const waiting = new Map<string, Waiting>();
+  const listeners = new Map<string, Set<(payload: never) => void>>();
+  const statusListeners = new Set<StatusListener>();
+
+  // A function, so that TypeScript does not narrow `status` across an await.
+  const isClosed = () => status === 'closed';
+
+  function setStatus(next: ClientStatus, error?: ClientError): void {
+    if (next === status && next !== 'open') return;
+    status = next;
+    for (const listener of [...statusListeners]) call(listener, next, error);
+  }
+
+  function subscribe<L>(set: Set<L>, listener: L): () => void {
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  async function dial(): Promise<void> {
+    if (dialing || status === 'closed') return;
+    dialing = true;
+    let socket: WebSocket;
+    try {
+      const url = await o.url();
+      if (isClosed()) return;
+      socket = new WebSocket(url, o.protocols);
+    } catch (cause) {
+      dialing = false;
+      return handshakeFailed(cause);
+    }
+    sockets.add(socket);
+    let opened = false;
+    socket.onopen = function clientSocketOpen() {
+      opened = true;
+      dialing = false;
+      adopt(socket);
+    };
+    socket.onmessage = function clientSocketMessage(message) {
+      receive(message.data);
+    };
+    socket.onclose = function clientSocketClose({ code, reason }) {
+      sockets.delete(socket);
+      if (opened) return closed(socket, code, reason);
+      dialing = false;
+      handshakeFailed();
+    };
+  }
+
+  function handshakeFailed(cause?: unknown): void {
+    // A failed switch-over leaves the open connection serving until API Gateway closes it.
+    if (status === 'closed' || current) return;
+    if (++failures >= o.refusedAfter) {
+      stop(
+        new ClientError(
+          'refused',
+          `${failures} handshake${failures > 1 ? 's' : ''} in a row failed without opening: refused by $connect (401, 403) or out of reach`,
+          { cause },
+        ),
+      );
+      return;
+    }
+    retryTimer = setTimeout(dial, backoff(failures - 1, o.initialDelayMs, o.maxDelayMs));
+  }
+
+  /** Makes a newly opened socket the one sends go to; the previous one drains. */
+  function adopt(socket: WebSocket): void {
+    if (status === 'closed') {
+      socket.close(1000);
+      return;
+    }
+    const previous = current;
+    current = socket;
+    failures = 0;
+    lastSentAt = Date.now();
+    clearTimeout(renewTimer);
+    renewTimer = setTimeout(dial, (o.maxConnectionMs * 23) / 24);
+    if (o.heartbeatMs) {
+      clearTimeout(heartbeatTimer);
+      heartbeatTimer = setTimeout(heartbeat, o.heartbeatMs);
+    }
+    if (previous) closeIfDrained(previous);
+    // Before the queue: what `open` listeners send (joining a room again) goes first.
+    setStatus('open');
+    while (current === socket && queue.length > 0) {
+      const { frame, id } = queue.shift() as { frame: string; id: string | undefined };
+      transmit(socket, frame, id);
+    }
+  }
+
+  function heartbeat(): void {
+    const wait = lastSentAt + (o.heartbeatMs as number) - Date.now();
+    if (wait <= 0 && current) transmit(current, PING);
+    heartbeatTimer = setTimeout(heartbeat, wait > 0 ? wait : (o.heartbeatMs as number));
+  }
+
+  function closed(socket: WebSocket, code: number, reason: string): void {
+    const error = new ClientError(
+      'connection-lost',
+      `the connection closed (${code}${reason ? ` ${reason}` : ''})`,
+    );
+    for (const [id, request] of waiting) if (request.socket === socket) settle(id, error);
+    if (socket !== current) return;
+    current = undefined;
+    clearTimeout(heartbeatTimer);
+    clearTimeout(renewTimer);
+    if (status === 'closed') return;
+    if (!o.reconnect) stop(error);
+    else {
+      setStatus('reconnecting', error);
+      if (!dialing) retryTimer = setTimeout(dial, backoff(0, o.initialDelayMs, o.maxDelayMs));
+    }
+  }
+
+  /** Closes a socket sends no longer go to once no request sent on it waits for its reply. */
+  function closeIfDrained(socket: WebSocket): void {
+    for (const request of waiting.values()) if (request.socket === socket) return;
+    socket.close(1000);
+  }
+
+  function stop(error?: ClientError): void {
+    clearTimeout(heartbeatTimer);
+    clearTimeout(renewTimer);
+    clearTimeout(retryTimer);
+    current = undefined;
+    setStatus('closed', error);
+    for (const socket of sockets) socket.close(1000);
+    queue.length = 0;
+    const reason = error ?? new ClientError('closed', 'the client was closed');
+    for (const id of waiting.keys()) settle(id, reason);
+  }
+
+  function transmit(socket: WebSocket, frame: string, id?: string): void {
+    socket.send(frame);
+    lastSentAt = Date.now();
+    const request = id === undefined ? undefined : waiting.get(id);
+    if (request) request.socket = socket;
+  }
+
+  function settle(id: string, error: Error | undefined, payload?: unknown): void {
+    const request = waiting.get(id);
+    if (!request) return;
+    waiting.delete(id);
+    clearTimeout(request.timer);
+    const queued = queue.findIndex((entry) => entry.id === id);
+    if (queued >= 0) queue.splice(queued, 1);
+    if (error) request.reject(error);
+    else request.resolve(payload);
+    if (request.socket && request.socket !== current) closeIfDrained(request.socket);
+  }
+
+  function receive(data: unknown): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data as string);
+    } catch {
+      return;
+    }
+    if (typeof frame !== 'object' || frame === null) return;
+    const { reply, ok, payload, error, event } = frame as Record<string, unknown>;
+    if (typeof reply === 'string') {
+      const {
+        status = 500,
+        message = 'Request failed',
+        issues,
+      } = (error ?? {}) as Partial<ClientRequestError>;
+      settle(reply, ok === true ? undefined : new ClientRequestError(status, message, issues), payload);
+    } else if (typeof event === 'string') {
+      for (const listener of [...(listeners.get(event) ?? [])]) call(listener, payload as never);
+    }
+  }
+
+  /** The frame for an action, refused here when API Gateway would refuse it. */
+  function encode(action: string, payload: unknown, id?: string): string {
+    if (status === 'closed') throw new ClientError('closed', 'the client is closed');
+    if (!Object.hasOwn(actions as object, action)) {
+      throw new TypeError(`createClient: "${action}" is not an action of the contract`);
+    }
+    const frame = JSON.stringify({ action, payload, id });
+    // Only a frame of more than a third of the limit in UTF-16 units can be over it in UTF-8 bytes.
+    if (frame.length > MAX_FRAME_BYTES / 3 && new TextEncoder().encode(frame).length > MAX_FRAME_BYTES) {
+      throw new ClientError(
+        'frame-too-large',
+        `"${action}" is over API Gateway's 32 KB frame limit (${MAX_FRAME_BYTES} bytes), which would close the connection (1009)`,
+      );
+    }
+    if (!current && queue.length >= o.queueLimit) {
+      throw new ClientError(
+        'queue-full',
+        `${o.queueLimit} frames already wait for the connection (queueLimit)`,
+      );
+    }
+    return frame;
+  }
+
+  function dispatch(frame: string, id?: string): void {
+    if (current) transmit(current, frame, id);
+    else queue.push({ frame, id });
+  }
+
+  void dial();
+
+  return {
+    get status() {
+      return status;
+    },
+    send(action, payload) {
+      dispatch(encode(action, payload));
+    },
+    request(action, payload, { timeoutMs = o.requestTimeoutMs } = {}) {
+      return new Promise((resolve, reject) => {
+        const id = String(++lastId);
+        const frame = encode(action, payload, id);
+        const timer = setTimeout(
+          () => settle(id, new ClientError('timeout', `no reply to "${action}" within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiting.set(id, { resolve, reject, timer });
+        dispatch(frame, id);
+      });
+    },
+    on(event, listener) {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      return subscribe(set, listener as (payload: never) => void);
+    },
+    onStatus(listener) {
+      return subscribe(statusListeners, listener);
+    },
+    close() {
+      if (status !== 'closed') stop();
+    },
+  };
+}
