@@ -75,7 +75,8 @@ function checkKeys(where: string, value: object, known: string[]): void {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!(value > 0)) throw new TypeError(`createClient: ${name} must be a positive number, got ${value}`);
+  if (typeof value !== 'number' || !(value > 0))
+    throw new TypeError(`createClient: ${name} must be a positive number, got ${value}`);
   return value;
 }
 

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { backoff } from '../src/client/backoff.js';
+import { ClientError, ClientRequestError, createClient } from '../src/client/index.js';
+import { testContract } from './clientServer.js';
+
+// Nothing listens here: a client made in these tests fails its handshakes and is closed at once.
+const url = 'ws://127.0.0.1:9/nowhere';
+
+describe('backoff', () => {
+  it('waits a random time from 0 up to initialDelayMs doubled per attempt (full jitter)', () => {
+    expect(backoff(0, 500, 30_000, () => 0)).toBe(0);
+    expect(backoff(0, 500, 30_000, () => 0.999)).toBe(499);
+    expect(backoff(1, 500, 30_000, () => 0.5)).toBe(500);
+    expect(backoff(3, 500, 30_000, () => 0.5)).toBe(2_000);
+  });
+
+  it('caps the wait at maxDelayMs however many attempts failed', () => {
+    expect(backoff(10, 500, 30_000, () => 0.999)).toBe(29_970);
+    expect(backoff(1_000, 500, 30_000, () => 0.999)).toBe(29_970);
+  });
+});
+
+describe('createClient options', () => {
+  const make = (options: Record<string, unknown>) => () =>
+    // biome-ignore lint/suspicious/noExplicitAny: options a caller without types could pass
+    createClient(testContract, { url, ...options } as any).close();
+
+  it('throws a TypeError naming an unknown option, here and under reconnect', () => {
+    expect(make({ heartbeat: 1 })).toThrow(new TypeError('createClient: unknown option "heartbeat"'));
+    expect(make({ reconnect: { delay: 1 } })).toThrow(
+      new TypeError('createClient: unknown option "reconnect.delay"'),
+    );
+  });
+
+  it('throws a TypeError for a limit that is not a positive number', () => {
+    expect(make({ requestTimeoutMs: 0 })).toThrow(
+      new TypeError('createClient: requestTimeoutMs must be a positive number, got 0'),
+    );
+    expect(make({ heartbeatMs: -1 })).toThrow('heartbeatMs must be a positive number, got -1');
+    expect(make({ reconnect: { maxDelayMs: Number.NaN } })).toThrow(
+      'reconnect.maxDelayMs must be a positive number',
+    );
+    expect(make({ queueLimit: '5' })).toThrow('queueLimit must be a positive number, got 5');
+  });
+
+  it('throws a TypeError for a missing url or a contract that is not one', () => {
+    expect(make({ url: undefined })).toThrow(
+      new TypeError('createClient: url must be a string or a function returning one'),
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: a caller without types
+    expect(() => createClient({} as any, { url })).toThrow(
+      'createClient: contract must be a contract from defineContract({ actions, events })',
+    );
+  });
+
+  it('accepts heartbeatMs: false, reconnect: false and refusedAfter: Infinity', () => {
+    expect(make({ heartbeatMs: false, reconnect: false })).not.toThrow();
+    expect(make({ reconnect: { refusedAfter: Number.POSITIVE_INFINITY } })).not.toThrow();
+  });
+
+  it('throws a TypeError for an action the contract does not have', () => {
+    const client = createClient(testContract, { url });
+    // biome-ignore lint/suspicious/noExplicitAny: a caller without types
+    expect(() => client.send('nope' as any, {})).toThrow(
+      new TypeError('createClient: "nope" is not an action of the contract'),
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: a caller without types
+    expect(() => client.send('toString' as any, {})).toThrow('"toString" is not an action of the contract');
+    client.close();
+  });
+});
+
+describe('the client errors', () => {
+  it('ClientError carries a code and a cause; ClientRequestError a status and issues', () => {
+    const cause = new Error('why');
+    const error = new ClientError('refused', 'refused', { cause });
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ name: 'ClientError', code: 'refused', cause });
+    const reply = new ClientRequestError(422, 'Invalid message', [{ path: ['text'], message: 'Required' }]);
+    expect(reply).toMatchObject({ name: 'ClientRequestError', status: 422, message: 'Invalid message' });
+    expect(reply.issues).toEqual([{ path: ['text'], message: 'Required' }]);
+  });
+});
+
+describe('the published aws-framework/client', () => {
+  it('exports createClient and its two errors from the built entry point', async () => {
+    const exampleDir = fileURLToPath(new URL('../../../examples/echo/', import.meta.url));
+    const script =
+      "const m = await import('aws-framework/client'); console.log(JSON.stringify(Object.keys(m).sort()));";
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: exampleDir,
+    });
+    expect(JSON.parse(stdout)).toEqual(['ClientError', 'ClientRequestError', 'createClient']);
+  });
+
+  it('bundles from its own folder only: no dependency, nothing of the server', async () => {
+    const result = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('../src/client/index.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.length).toBeGreaterThan(0);
+    for (const input of inputs) expect(input).toMatch(/packages\/aws-framework\/src\/client\/[^/]+\.ts$/);
+  });
+});
