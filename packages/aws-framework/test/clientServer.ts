@@ -1,27 +1,9 @@
 // The API the client's tests talk to: a contract, and a Lambda answering it per the wire format
 // through the management API (context.send), as the server side of aws-framework does.
-import { z } from 'zod';
-import { defineContract } from '../src/contract/index.js';
 import { webSocketLambda } from '../src/index.js';
 import type { ServerLog } from './clientGateway.js';
 
-export const testContract = defineContract({
-  actions: {
-    echo: z.object({ text: z.string() }),
-    note: z.object({ text: z.string() }),
-    shout: z.object({ text: z.string() }),
-    slowEcho: z.object({ text: z.string(), ms: z.number() }),
-    silent: z.object({}),
-    fail: z.object({ text: z.string() }),
-  },
-  events: {
-    shouted: z.object({ text: z.string() }),
-  },
-  replies: {
-    echo: z.object({ text: z.string() }),
-    slowEcho: z.object({ text: z.string() }),
-  },
-});
+export { testContract } from './clientContract.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
