@@ -31,11 +31,18 @@ export type { ConnectionInfo } from './connections/operations.js';
 export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
 export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
 export { MemoryConnectionStore } from './stores/MemoryConnectionStore.js';
-export { ROUTE_KEYS, type RouteTable, routes } from './websocket/routes.js';
+export { ROUTE_KEYS, type RouteHandler, type RouteTable, routes } from './websocket/routes.js';
 export type {
+  ActionEvent,
+  ActionHandler,
   BroadcastFn,
+  ContractContext,
+  ContractHandlers,
+  ContractRoutesOptions,
+  EmitFn,
   ErrorLogEntry,
   ErrorLogger,
+  LifecycleHandler,
   SendFn,
   WebSocketAuthorizer,
   WebSocketContext,

@@ -367,3 +367,41 @@ describe('typed identity: the authorizer context in routes', () => {
     webSocketLambda<unknown, Identity>(routes({ $conect: () => {} }));
   });
 });
+
+describe('routes without a contract', () => {
+  it('types an unannotated route body as unknown, so strict code narrows it', () => {
+    routes({
+      say: (event) => {
+        expectTypeOf(event.body).toEqualTypeOf<unknown>();
+        // @ts-expect-error the body is unknown until narrowed or validated
+        event.body.a.b.c;
+        if (typeof event.body === 'object' && event.body !== null && 'text' in event.body) {
+          expectTypeOf(event.body.text).toEqualTypeOf<unknown>();
+        }
+      },
+      $default: async (event) => {
+        expectTypeOf(event.body).toEqualTypeOf<unknown>();
+      },
+    });
+    routes<{ name: string }>({
+      say: (event) => {
+        expectTypeOf(event.body).toEqualTypeOf<unknown>();
+      },
+    });
+  });
+
+  it('keeps routes annotated with their own body type and prebuilt handlers compiling', () => {
+    const prebuilt: WebSocketHandlerFn<{ n: number }> = async (event) => ({
+      statusCode: 200,
+      body: event.body?.n,
+    });
+    routes({
+      typed: (event: WebSocketEvent<{ x: string }>, context) => {
+        expectTypeOf(event.body).toEqualTypeOf<{ x: string } | undefined>();
+        expectTypeOf(context).toEqualTypeOf<WebSocketContext>();
+      },
+      raw: async (event: WebSocketEvent<string>) => ({ statusCode: 200, body: event.body?.length }),
+      prebuilt,
+    });
+  });
+});

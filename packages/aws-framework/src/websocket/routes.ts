@@ -1,29 +1,35 @@
-import type { WebSocketHandlerFn } from './types.js';
+import type { Contract } from '../contract/types.js';
+import { contractRoutes } from './contractRoutes.js';
+import { LIFECYCLE_KEYS, type LifecycleRouteKey, ROUTE_KEYS } from './routeKeys.js';
+import type {
+  ContractHandlers,
+  ContractRoutesOptions,
+  HandlerReturn,
+  WebSocketContext,
+  WebSocketEvent,
+  WebSocketHandlerFn,
+} from './types.js';
 
-/**
- * The property under which `routes()` (and `webSocketLambda` around it) lists its table's route
- * keys, so a local gateway can see which routes a handler declares. A registered symbol, so the
- * gateway reads it with `Symbol.for('aws-framework.routeKeys')` without importing this package.
- *
- * @example
- * ```typescript
- * import { ROUTE_KEYS, routes, webSocketLambda } from 'aws-framework';
- *
- * const handler = webSocketLambda(routes({ $connect, sendMessage }));
- * handler[ROUTE_KEYS]; // ['$connect', 'sendMessage']
- * ```
- */
-export const ROUTE_KEYS: unique symbol = Symbol.for('aws-framework.routeKeys');
-
-/** The route keys API Gateway reserves; any other key starting with `$` is a mistake. */
-type LifecycleRouteKey = '$connect' | '$disconnect' | '$default';
+export { ROUTE_KEYS } from './routeKeys.js';
 
 /**
  * Route key (`$connect`, `$disconnect`, `$default`, or a custom one) to its handler; every route
  * sees the same authorizer type, `TAuthorizer`.
  */
-// biome-ignore lint/suspicious/noExplicitAny: each route declares its own body type
-export type RouteTable<TAuthorizer = undefined> = Record<string, WebSocketHandlerFn<any, TAuthorizer>>;
+export type RouteTable<TAuthorizer = undefined> = Record<string, RouteHandler<TAuthorizer>>;
+
+/**
+ * A route of a `RouteTable`. An unannotated route's body is `unknown`, so it is narrowed or
+ * validated before use. Declared as a method so that a route annotating its own body type
+ * (`(event: WebSocketEvent<{ text: string }>) => ...`) still fits: TypeScript compares method
+ * parameters both ways. Such an annotation is a promise nothing checks; a contract checks it.
+ */
+export type RouteHandler<TAuthorizer = undefined> = {
+  route(
+    event: WebSocketEvent<unknown, TAuthorizer>,
+    context: WebSocketContext<TAuthorizer>,
+  ): HandlerReturn | Promise<HandlerReturn>;
+}['route'];
 
 /**
  * The keys of `T` that start with `$` but are not lifecycle keys, mapped to a type no route can
@@ -36,12 +42,6 @@ type MisspelledLifecycleKeys<T> = {
       : K
     : never]: 'only $connect, $disconnect and $default may start with $';
 };
-
-const LIFECYCLE_KEYS: ReadonlySet<string> = new Set<LifecycleRouteKey>([
-  '$connect',
-  '$disconnect',
-  '$default',
-]);
 
 /**
  * One function for `webSocketLambda` that dispatches on the exact route key, for a Lambda that
@@ -69,7 +69,52 @@ const LIFECYCLE_KEYS: ReadonlySet<string> = new Set<LifecycleRouteKey>([
  */
 export function routes<TAuthorizer = undefined, T extends RouteTable<TAuthorizer> = RouteTable<TAuthorizer>>(
   table: T & MisspelledLifecycleKeys<T>,
+): WebSocketHandlerFn<unknown, TAuthorizer>;
+/**
+ * Routes a contract's actions (see `defineContract` in `aws-framework/contract`): each action's
+ * handler runs only with a valid payload, which it gets as `event.body`, typed as its schema's
+ * output; `context.emit(connectionId, event, payload)` pushes the contract's events, typed by
+ * their schemas. A payload the schema refuses, or a body that is not an action frame
+ * `{ action, payload, id? }` for the route, is answered 422
+ * `{"message":"Invalid message","issues":[{ "path": [...], "message": "..." }]}` (`"Invalid action
+ * frame"` for the frame), and the handler does not run. `$connect`, `$disconnect` and `$default`
+ * are untyped, and unmatched keys go as with `routes(table)`.
+ *
+ * A frame with an `id` is a request: the handler's return value is sent back as the reply frame
+ * `{ reply: id, ok: true, payload }`, a 4xx (thrown, or the 422) as `{ reply: id, ok: false,
+ * error: { status, message, issues? } }`, and anything else as status 500 `'Internal server error'`,
+ * logged once. Replies go through the management API, or, with `{ replies: 'routeResponse' }`,
+ * as the route's result body. `routes<typeof contract, TAuthorizer>(contract, handlers)` declares
+ * the authorizer type.
+ *
+ * @example
+ * ```typescript
+ * import { routes, webSocketLambda } from 'aws-framework';
+ * import { chat } from './contract.js';
+ *
+ * export const handler = webSocketLambda(routes(chat, {
+ *   join: async (event, context) => {
+ *     await context.emit(context.connectionId, 'joined', { room: event.body.room });
+ *     return { members: 1 }; // the reply to a request
+ *   },
+ * }));
+ * ```
+ */
+export function routes<C extends Contract, TAuthorizer = undefined>(
+  contract: C,
+  handlers: ContractHandlers<NoInfer<C>, TAuthorizer>,
+  options?: ContractRoutesOptions,
+): WebSocketHandlerFn<unknown, TAuthorizer>;
+export function routes<TAuthorizer>(
+  tableOrContract: RouteTable<TAuthorizer> | Contract,
+  handlers?: Record<string, unknown>,
+  options?: ContractRoutesOptions,
 ): WebSocketHandlerFn<unknown, TAuthorizer> {
+  if (handlers !== undefined) return contractRoutes<TAuthorizer>(tableOrContract, handlers, options);
+  return tableRoutes(tableOrContract as RouteTable<TAuthorizer>);
+}
+
+function tableRoutes<TAuthorizer>(table: RouteTable<TAuthorizer>): WebSocketHandlerFn<unknown, TAuthorizer> {
   if (typeof table !== 'object' || table === null) {
     throw new TypeError('routes(table): table must be an object of route key to function');
   }

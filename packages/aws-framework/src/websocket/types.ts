@@ -1,5 +1,13 @@
 import type { Context } from 'aws-lambda';
 import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../connections/broadcast.js';
+import type {
+  ActionName,
+  ActionOutput,
+  Contract,
+  EventInput,
+  EventName,
+  ReplyInput,
+} from '../contract/types.js';
 
 /** The three kinds of event API Gateway delivers to a WebSocket integration. */
 export type WebSocketEventType = 'CONNECT' | 'MESSAGE' | 'DISCONNECT';
@@ -161,10 +169,77 @@ export interface WebSocketLambdaOptions {
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: an async function that returns nothing is Promise<void>
-type HandlerReturn = WebSocketResponse | undefined | void;
+export type HandlerReturn = WebSocketResponse | undefined | void;
 
 /** The plain function `webSocketLambda` wraps. */
 export type WebSocketHandlerFn<TBody = unknown, TAuthorizer = undefined> = (
   event: WebSocketEvent<TBody, TAuthorizer>,
   context: WebSocketContext<TAuthorizer>,
 ) => HandlerReturn | Promise<HandlerReturn>;
+
+/**
+ * `context.emit(connectionId, event, payload)`: sends the event frame `{ event, payload }` to one
+ * connection through `context.send`, the payload typed by the contract's schema for `event`.
+ */
+export type EmitFn<C extends Contract> = <E extends EventName<C>>(
+  connectionId: string,
+  event: E,
+  payload: EventInput<C, E>,
+) => Promise<void>;
+
+/** The context of every handler of `routes(contract, handlers)`: `WebSocketContext` and `emit`. */
+export type ContractContext<C extends Contract, TAuthorizer = undefined> = WebSocketContext<TAuthorizer> & {
+  emit: EmitFn<C>;
+};
+
+/** The event an action's handler gets: `body` is the payload, validated, as the schema's output. */
+export type ActionEvent<
+  C extends Contract,
+  A extends ActionName<C>,
+  TAuthorizer = undefined,
+> = WebSocketEvent<ActionOutput<C, A>, TAuthorizer> & { body: ActionOutput<C, A> };
+
+/**
+ * The handler of action `A`: it returns the reply's payload (sent to a request, ignored for a
+ * one-way send), typed by the contract's `replies` schema for `A` if it declares one.
+ */
+export type ActionHandler<C extends Contract, A extends ActionName<C>, TAuthorizer = undefined> = (
+  event: ActionEvent<C, A, TAuthorizer>,
+  context: ContractContext<C, TAuthorizer>,
+) => ReplyInput<C, A> | Promise<ReplyInput<C, A>>;
+
+/** `$connect`, `$disconnect` and `$default` in a contract's handlers: untyped bodies, as in `routes(table)`. */
+export type LifecycleHandler<C extends Contract, TAuthorizer = undefined> = (
+  event: WebSocketEvent<unknown, TAuthorizer>,
+  context: ContractContext<C, TAuthorizer>,
+) => HandlerReturn | Promise<HandlerReturn>;
+
+/**
+ * What `routes(contract, handlers)` takes: a handler for some or all of the contract's actions,
+ * and the lifecycle routes.
+ */
+export type ContractHandlers<C extends Contract, TAuthorizer = undefined> = {
+  [A in ActionName<C>]?: ActionHandler<C, A, TAuthorizer>;
+} & {
+  $connect?: LifecycleHandler<C, TAuthorizer>;
+  $disconnect?: LifecycleHandler<C, TAuthorizer>;
+  $default?: LifecycleHandler<C, TAuthorizer>;
+};
+
+/** The options of `routes(contract, handlers, options)`. */
+export interface ContractRoutesOptions {
+  /**
+   * How a request's reply frame reaches the client: `'managementApi'` sends it with
+   * `context.send`, which works without route responses; `'routeResponse'` returns it as the
+   * route's result body, for routes that have a route response configured.
+   * @default 'managementApi'
+   */
+  replies?: 'managementApi' | 'routeResponse';
+  /**
+   * Check what is sent against the contract too: `emit`'s payloads and, where `replies` declares a
+   * schema, replies. An invalid one throws a `TypeError` listing the issues before anything is sent.
+   * For development and tests: it costs a validation per message.
+   * @default false
+   */
+  validateEvents?: boolean;
+}

@@ -10,6 +10,10 @@ const OPTION_TYPES = {
     test: (value: unknown) => typeof value === 'function' || value === false,
     expected: 'a function or false',
   },
+  'reply delivery': {
+    test: (value: unknown) => value === 'managementApi' || value === 'routeResponse',
+    expected: '"managementApi" or "routeResponse"',
+  },
 } as const;
 
 export type OptionType = keyof typeof OPTION_TYPES;

@@ -33,23 +33,25 @@ export function describeThrown(thrown: unknown): ErrorLogEntry['error'] {
 
 type ErrorRequest = Request<WebSocketEvent, unknown, unknown, WebSocketContext>;
 
-/**
- * Turns any error into a result: a client error (status 400-499 that Middy would expose) keeps
- * its status and message as `{"message": ...}`; everything else is a 500 shaped like API Gateway's
- * own integration error, which never carries the error's message or stack, and is logged once.
- */
-export function webSocketErrors(
-  options: WebSocketErrorsOptions = {},
-): MiddlewareObj<WebSocketEvent, unknown, unknown, WebSocketContext> {
-  const logger = options.logger === undefined ? logErrorAsJsonLine : options.logger;
-  // Middy's own handler decides what is exposed (statusCode + expose), so both styles of error
-  // that Middy users throw, createError and http-errors, behave here as they do in Middy.
-  const classify = httpErrorHandler({ logger: false }).onError as (request: unknown) => void;
+/** A client error: a status from 400 to 499 and the message the client may see. */
+export interface ClientError {
+  statusCode: number;
+  message: string;
+}
 
-  // Middy's handler writes `expose` onto the error it classifies; a copy keeps that working for
-  // frozen errors (shared constants) and leaves the caller's error object untouched.
-  const clientErrorOf = (thrown: unknown): { statusCode: number; message: string } | undefined => {
-    if (typeof thrown !== 'object' || thrown === null) return undefined;
+// Middy's own handler decides what is exposed (statusCode + expose), so both styles of error that
+// Middy users throw, createError and http-errors, behave here as they do in Middy. Made on first use.
+let classify: ((request: unknown) => void) | undefined;
+
+/**
+ * The client error `thrown` stands for (status 400-499 that Middy would expose), or `undefined`
+ * for anything else, which is answered 500. Middy's handler writes `expose` onto the error it
+ * classifies; a copy keeps that working for frozen errors (shared constants) and leaves the
+ * caller's error object untouched.
+ */
+export function clientErrorOf(thrown: unknown): ClientError | undefined {
+  if (typeof thrown !== 'object' || thrown === null) return undefined;
+  try {
     const { statusCode, expose, message } = thrown as {
       statusCode?: unknown;
       expose?: unknown;
@@ -61,13 +63,42 @@ export function webSocketErrors(
       response: undefined,
       error: { statusCode, expose, message },
     };
+    classify ??= httpErrorHandler({ logger: false }).onError as (request: unknown) => void;
     classify(probe);
     const status = (probe.response as { statusCode?: unknown } | undefined)?.statusCode;
-    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499)
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) {
       return undefined;
+    }
     return { statusCode: status, message: String(probe.error.message ?? '') };
-  };
+  } catch {
+    // An error whose properties throw when read is no client error we can describe.
+    return undefined;
+  }
+}
 
+/**
+ * Thrown by a route that has already decided what the client gets (`routes(contract, handlers)`
+ * with route-response replies): `cause` is logged as any 5xx is, and `response` is the result.
+ */
+export class FailedWithResponseError extends Error {
+  override readonly name = 'FailedWithResponseError';
+  readonly response: { statusCode: number; body: string };
+
+  constructor(cause: unknown, response: { statusCode: number; body: string }) {
+    super('The route failed and chose its own response', { cause });
+    this.response = response;
+  }
+}
+
+/**
+ * Turns any error into a result: a client error (status 400-499 that Middy would expose) keeps
+ * its status and message as `{"message": ...}`; everything else is a 500 shaped like API Gateway's
+ * own integration error, which never carries the error's message or stack, and is logged once.
+ */
+export function webSocketErrors(
+  options: WebSocketErrorsOptions = {},
+): MiddlewareObj<WebSocketEvent, unknown, unknown, WebSocketContext> {
+  const logger = options.logger === undefined ? logErrorAsJsonLine : options.logger;
   const logFailure = (request: ErrorRequest, thrown: unknown) => {
     if (!logger) return;
     const requestContext = (request.event as Partial<WebSocketEvent> | null | undefined)?.requestContext;
@@ -85,12 +116,16 @@ export function webSocketErrors(
   const webSocketErrorsOnError = (request: ErrorRequest) => {
     if (request.response !== undefined) return;
     const thrown = request.error;
-    let clientError: { statusCode: number; message: string } | undefined;
-    try {
-      clientError = clientErrorOf(thrown);
-    } catch {
-      // An error whose properties throw when read is no client error we can describe.
+    if (thrown instanceof FailedWithResponseError) {
+      try {
+        logFailure(request, thrown.cause);
+      } catch {
+        // A failing logger must not turn a 500 into a throw out of the handler.
+      }
+      request.response = thrown.response;
+      return;
     }
+    const clientError = clientErrorOf(thrown);
     if (clientError) {
       request.response = {
         statusCode: clientError.statusCode,
