@@ -141,6 +141,23 @@ async function toolkitBytes(external: string[]): Promise<{ bytes: number; gzip: 
   return { bytes: code.byteLength, gzip: gzipSync(code).byteLength };
 }
 
+/** `aws-framework/client` as a page bundles it: minified for browsers, and gzipped as served. */
+async function clientBytes(): Promise<{ bytes: number; gzip: number }> {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: ['packages/aws-framework/dist/client/index.js'],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  return { bytes: code.byteLength, gzip: gzipSync(code).byteLength };
+}
+
 const CHILD_ENV = (() => {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -313,6 +330,7 @@ export const suite: Suite = async ({ quick }) => {
   }
   const lean = await toolkitBytes(['@aws-sdk/*', '@smithy/*', '@middy/*']);
   const withMiddy = await toolkitBytes(['@aws-sdk/*', '@smithy/*']);
+  const client = await clientBytes();
   measurements.push(
     {
       label: 'toolkit code (aws-framework main entry), Middy and SDK external',
@@ -325,6 +343,12 @@ export const suite: Suite = async ({ quick }) => {
       value: withMiddy.bytes,
       unit: 'bytes',
       extra: { gzip: `${withMiddy.gzip} bytes` },
+    },
+    {
+      label: 'aws-framework/client, minified (browser, es2022) and gzipped',
+      value: client.gzip,
+      unit: 'bytes',
+      extra: { minified: `${client.bytes} bytes` },
     },
   );
 
@@ -361,6 +385,13 @@ export const suite: Suite = async ({ quick }) => {
       20,
     ),
     target(
+      'aws-framework/client at most 5 KB (5,000 bytes) minified and gzipped',
+      client.gzip / KB,
+      'KB',
+      'max',
+      5,
+    ),
+    target(
       'chat $connect loads no management SDK module or chunk (split, SDK bundled and external; load hook)',
       hookedSdkModules,
       'modules',
@@ -377,7 +408,8 @@ export const suite: Suite = async ({ quick }) => {
       'each process times `await import(bundle)` and the first `handler(event, context)` with `performance.now()`. ' +
       'Figures are medians of import + first invocation; `node:http` is loaded before the handler as in Lambda ' +
       '(its runtime interface client uses it), except in the "bare node" rows. One more process per bundle ' +
-      'records, with a `module.registerHooks` load hook, every module and chunk the `$connect` loads.',
+      'records, with a `module.registerHooks` load hook, every module and chunk the `$connect` loads. ' +
+      "The client's size: its built entry bundled by esbuild for browsers (ESM, es2022, minified), gzipped with node:zlib's defaults.",
     measurements,
     comparisons: [
       compare('chat-split', 'a'),
