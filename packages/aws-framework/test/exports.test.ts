@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,33 @@ describe('the published package', () => {
       'connectionsTableDefinition',
       'createConnectionsTable',
     ]);
+  });
+
+  it('exports defineContract and the helpers both sides use from aws-framework/contract', async () => {
+    expect(await importAsUser('aws-framework/contract')).toEqual([
+      'MAX_REQUEST_ID_LENGTH',
+      'defineContract',
+      'isEventFrame',
+      'isReplyFrame',
+      'validate',
+    ]);
+  });
+
+  it('keeps aws-framework/contract browser-safe: its built modules import only each other', async () => {
+    const folder = new URL('../dist/contract/', import.meta.url);
+    const modules = (await readdir(folder)).filter((name) => name.endsWith('.js'));
+    expect(modules).toContain('index.js');
+    for (const name of modules) {
+      // Without comments: their examples import the package as a user does.
+      const source = (await readFile(new URL(name, folder), 'utf8'))
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
+      const specifiers = [
+        ...source.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/g),
+      ].map((match) => match[1] ?? match[2]);
+      for (const specifier of specifiers)
+        expect(specifier, `${name} imports ${specifier}`).toMatch(/^\.\/[\w.]+\.js$/);
+    }
   });
 
   it('declares ESM only, Node >= 22, no side effects, and types beside every import', async () => {
