@@ -1,12 +1,21 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConnectionGoneError, connections, ManagementApiError, webSocketLambda } from 'aws-framework';
+import {
+  ConnectionGoneError,
+  connections,
+  ManagementApiError,
+  PayloadTooLargeError,
+  webSocketLambda,
+} from 'aws-framework';
 import { createConnectEvent, createLambdaContext } from 'aws-framework/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Transport } from '../src/connections/transport.js';
+import { parseAuthorization, verifySignature } from './sigv4.js';
 
 /**
  * A real HTTP server stands in for the API Gateway management API: no SDK mocks, so these tests
- * see the requests the SDK actually puts on the wire and the SDK's real error parsing.
+ * see the requests each transport actually puts on the wire (signed: the server re-signs them to
+ * verify), the SDK's real error parsing, and both transports' retries. One suite, two transports.
  */
 
 interface Recorded {
@@ -22,7 +31,7 @@ const requests: Recorded[] = [];
 let respond: Responder;
 let server: Server;
 let port: number;
-let endpoint: string;
+let stageCounter = 0;
 
 const defaultResponder: Responder = (request, response) => {
   if (request.method === 'DELETE') {
@@ -38,6 +47,9 @@ function answerError(response: ServerResponse, status: number, type: string, mes
     .end(JSON.stringify({ message }));
 }
 
+/** A fresh stage per test: each gets its own cached client, so no test sees another's state. */
+const newEndpoint = () => `http://127.0.0.1:${port}/s${++stageCounter}`;
+
 // These would change which credentials the SDK signs with, or where a send goes.
 const ENV_KEYS = [
   'AWS_ACCESS_KEY_ID',
@@ -48,6 +60,8 @@ const ENV_KEYS = [
   'AWS_DEFAULT_REGION',
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI',
+  'AWS_MAX_ATTEMPTS',
+  'AWS_RETRY_MODE',
   'WEBSOCKET_MANAGEMENT_ENDPOINT',
 ];
 
@@ -72,7 +86,6 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
-  endpoint = `http://127.0.0.1:${port}/local`;
 });
 
 afterAll(async () => {
@@ -87,107 +100,235 @@ beforeEach(() => {
 });
 
 const IDS = ['L0SM9cOFvHcCIhw=', 'a+b/c='];
+const LOCAL = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-describe('send over HTTP', () => {
-  it.each(IDS)('POSTs to /local/@connections/{id} with the id %s URL-encoded', async (id) => {
-    await connections({ endpoint }).send(id, 'hello');
-    expect(requests).toHaveLength(1);
-    const [request] = requests;
-    expect(request!.method).toBe('POST');
-    expect(request!.url).toBe(`/local/@connections/${encodeURIComponent(id)}`);
-    expect(decodeURIComponent(request!.url.slice('/local/@connections/'.length))).toBe(id);
-  });
+describe.each<Transport>(['sdk', 'direct'])('the %s transport over HTTP', (transport) => {
+  const ws = () => connections({ endpoint: newEndpoint(), transport });
 
-  it('carries a string as its exact UTF-8 bytes', async () => {
-    await connections({ endpoint }).send(IDS[0]!, 'héllo ✓');
-    expect(requests[0]!.body.toString('hex')).toBe(Buffer.from('héllo ✓', 'utf8').toString('hex'));
-  });
+  describe('send', () => {
+    it.each(IDS)('POSTs to /{stage}/@connections/{id} with the id %s URL-encoded', async (id) => {
+      const endpoint = newEndpoint();
+      await connections({ endpoint, transport }).send(id, 'hello');
+      expect(requests).toHaveLength(1);
+      const [request] = requests;
+      const stage = new URL(endpoint).pathname;
+      expect(request!.method).toBe('POST');
+      expect(request!.url).toBe(`${stage}/@connections/${encodeURIComponent(id)}`);
+      expect(decodeURIComponent(request!.url.slice(`${stage}/@connections/`.length))).toBe(id);
+    });
 
-  it('carries an object as its JSON bytes', async () => {
-    const message = { type: 'chat', text: 'héllo ✓', list: [1, null, 'x'] };
-    await connections({ endpoint }).send(IDS[0]!, message);
-    expect(requests[0]!.body.toString('utf8')).toBe(JSON.stringify(message));
-  });
+    it('carries a string as its exact UTF-8 bytes', async () => {
+      await ws().send(IDS[0]!, 'héllo ✓');
+      expect(requests[0]!.body.toString('hex')).toBe(Buffer.from('héllo ✓', 'utf8').toString('hex'));
+    });
 
-  it('carries binary data unchanged', async () => {
-    const bytes = Uint8Array.from([0x00, 0xff, 0x80, 0xc3, 0x28, 0x0a, 0x7f]);
-    await connections({ endpoint }).send(IDS[0]!, bytes);
-    expect([...requests[0]!.body]).toEqual([...bytes]);
-  });
+    it('carries an object as its JSON bytes', async () => {
+      const message = { type: 'chat', text: 'héllo ✓', list: [1, null, 'x'] };
+      await ws().send(IDS[0]!, message);
+      expect(requests[0]!.body.toString('utf8')).toBe(JSON.stringify(message));
+    });
 
-  it('signs with the dummy local credentials when AWS_ACCESS_KEY_ID is unset', async () => {
-    await connections({ endpoint }).send(IDS[0]!, 'x');
-    expect(String(requests[0]!.headers.authorization)).toContain('Credential=local/');
-  });
+    it('carries binary data unchanged', async () => {
+      const bytes = Uint8Array.from([0x00, 0xff, 0x80, 0xc3, 0x28, 0x0a, 0x7f]);
+      await ws().send(IDS[0]!, bytes);
+      expect([...requests[0]!.body]).toEqual([...bytes]);
+    });
 
-  it('gives ConnectionGoneError for a 410 GoneException answer', async () => {
-    respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');
-    const error = await connections({ endpoint })
-      .send(IDS[1]!, 'x')
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConnectionGoneError);
-    expect((error as ConnectionGoneError).connectionId).toBe(IDS[1]);
-    expect(((error as Error).cause as Error).name).toBe('GoneException');
-    expect(requests).toHaveLength(1);
-  });
-
-  it('gives ManagementApiError for a 403 ForbiddenException answer', async () => {
-    respond = (_request, response) => answerError(response, 403, 'ForbiddenException', 'Forbidden');
-    const error = await connections({ endpoint })
-      .send(IDS[0]!, 'x')
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ManagementApiError);
-    expect(error).toMatchObject({ httpStatusCode: 403, operation: 'send', connectionId: IDS[0] });
-    expect(((error as Error).cause as Error).name).toBe('ForbiddenException');
-  });
-});
-
-describe('disconnect and info over HTTP', () => {
-  it.each(IDS)('DELETEs /local/@connections/{id} for %s', async (id) => {
-    await expect(connections({ endpoint }).disconnect(id)).resolves.toBeUndefined();
-    expect(requests).toHaveLength(1);
-    expect(requests[0]!.method).toBe('DELETE');
-    expect(requests[0]!.url).toBe(`/local/@connections/${encodeURIComponent(id)}`);
-  });
-
-  it('resolves a DELETE answered 410 GoneException', async () => {
-    respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');
-    await expect(connections({ endpoint }).disconnect(IDS[0]!)).resolves.toBeUndefined();
-    expect(requests.map((r) => r.method)).toEqual(['DELETE']);
-  });
-
-  it('GETs the connection and returns Dates and the identity', async () => {
-    respond = (request, response) => {
-      if (request.method !== 'GET') {
-        response.writeHead(405).end();
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          connectedAt: '2026-01-01T00:00:00.000Z',
-          lastActiveAt: '2026-01-01T00:10:00.500Z',
-          identity: { sourceIp: '1.2.3.4', userAgent: 'ua' },
-        }),
+    it('signs with the placeholder local credentials when AWS_ACCESS_KEY_ID is unset, verifiably', async () => {
+      await ws().send(IDS[1]!, 'x');
+      const [request] = requests;
+      const auth = parseAuthorization(request!.headers.authorization);
+      expect(auth).toMatchObject({ accessKeyId: 'local', region: 'us-east-1', service: 'execute-api' });
+      expect(auth.signedHeaders).toEqual(
+        expect.arrayContaining(['host', 'x-amz-content-sha256', 'x-amz-date']),
       );
-    };
-    const info = await connections({ endpoint }).info(IDS[1]!);
-    expect(requests).toHaveLength(1);
-    expect(requests[0]!.method).toBe('GET');
-    expect(requests[0]!.url).toBe(`/local/@connections/${encodeURIComponent(IDS[1]!)}`);
-    expect(info.connectedAt).toBeInstanceOf(Date);
-    expect(info.lastActiveAt).toBeInstanceOf(Date);
-    expect(info).toEqual({
-      connectedAt: new Date('2026-01-01T00:00:00.000Z'),
-      lastActiveAt: new Date('2026-01-01T00:10:00.500Z'),
-      sourceIp: '1.2.3.4',
-      userAgent: 'ua',
+      await verifySignature(request!, LOCAL);
+      await expect(verifySignature(request!, { ...LOCAL, secretAccessKey: 'other' })).rejects.toThrow(
+        /does not verify/,
+      );
+    });
+
+    it('gives ConnectionGoneError for a 410 GoneException answer, without retrying', async () => {
+      respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');
+      const error = await ws()
+        .send(IDS[1]!, 'x')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionGoneError);
+      expect((error as ConnectionGoneError).connectionId).toBe(IDS[1]);
+      expect(((error as Error).cause as Error).name).toBe('GoneException');
+      expect(requests).toHaveLength(1);
+    });
+
+    it("gives ManagementApiError with the status and AWS's error type for 403, without retrying", async () => {
+      respond = (_request, response) => answerError(response, 403, 'ForbiddenException', 'Forbidden');
+      const error = await ws()
+        .send(IDS[0]!, 'x')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ManagementApiError);
+      expect(error).toMatchObject({
+        httpStatusCode: 403,
+        errorType: 'ForbiddenException',
+        operation: 'send',
+        connectionId: IDS[0],
+      });
+      expect((error as Error).cause).toMatchObject({
+        name: 'ForbiddenException',
+        message: 'Forbidden',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403, attempts: 1 },
+      });
+      expect(requests).toHaveLength(1);
+    });
+
+    it('gives PayloadTooLargeError for a 413 answer, the answer as its cause', async () => {
+      respond = (_request, response) => answerError(response, 413, 'PayloadTooLargeException', 'Too large');
+      const error = await ws()
+        .send(IDS[0]!, 'xyz')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+      expect(error).toMatchObject({ connectionId: IDS[0], byteLength: 3, limit: 131_072 });
+      expect((error as Error).cause).toMatchObject({ name: 'PayloadTooLargeException' });
+    });
+
+    it('retries a 429 LimitExceededException and succeeds (the SDK standard mode)', async () => {
+      respond = (request, response) => {
+        if (requests.length === 1) answerError(response, 429, 'LimitExceededException', 'Rate exceeded');
+        else defaultResponder(request, response);
+      };
+      await ws().send(IDS[0]!, 'x');
+      expect(requests).toHaveLength(2);
+      expect(requests[1]!.body.toString()).toBe('x');
+    });
+
+    it('makes 3 attempts on a lasting 500, then gives ManagementApiError (error type Unknown)', async () => {
+      respond = (_request, response) =>
+        response
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end('{"message":"Internal server error"}');
+      const error = await ws()
+        .send(IDS[0]!, 'x')
+        .catch((e: unknown) => e);
+      expect(requests).toHaveLength(3);
+      expect(error).toBeInstanceOf(ManagementApiError);
+      expect(error).toMatchObject({ httpStatusCode: 500, errorType: 'Unknown' });
+      expect((error as Error).cause).toMatchObject({ $fault: 'server', $metadata: { attempts: 3 } });
+    });
+
+    it('makes 3 attempts when the connection drops, then gives ManagementApiError (ECONNRESET)', async () => {
+      respond = (_request, response) => response.socket?.destroy();
+      const error = await ws()
+        .send(IDS[0]!, 'x')
+        .catch((e: unknown) => e);
+      expect(requests).toHaveLength(3);
+      expect(error).toBeInstanceOf(ManagementApiError);
+      expect(error).toMatchObject({ httpStatusCode: undefined, errorType: undefined });
+      expect((error as Error).cause).toMatchObject({ code: 'ECONNRESET', $metadata: { attempts: 3 } });
     });
   });
 
-  it('info of a gone connection throws ConnectionGoneError', async () => {
-    respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');
-    await expect(connections({ endpoint }).info(IDS[0]!)).rejects.toBeInstanceOf(ConnectionGoneError);
+  describe('disconnect and info', () => {
+    it.each(IDS)('DELETEs /{stage}/@connections/{id} for %s, signed', async (id) => {
+      const endpoint = newEndpoint();
+      await expect(connections({ endpoint, transport }).disconnect(id)).resolves.toBeUndefined();
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.method).toBe('DELETE');
+      expect(requests[0]!.url).toBe(`${new URL(endpoint).pathname}/@connections/${encodeURIComponent(id)}`);
+      await verifySignature(requests[0]!, LOCAL);
+    });
+
+    it('resolves a DELETE answered 410 GoneException', async () => {
+      respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');
+      await expect(ws().disconnect(IDS[0]!)).resolves.toBeUndefined();
+      expect(requests.map((r) => r.method)).toEqual(['DELETE']);
+    });
+
+    it('throws ManagementApiError for a DELETE answered 403', async () => {
+      respond = (_request, response) => answerError(response, 403, 'ForbiddenException', 'Forbidden');
+      await expect(ws().disconnect(IDS[0]!)).rejects.toMatchObject({
+        name: 'ManagementApiError',
+        operation: 'disconnect',
+        httpStatusCode: 403,
+        errorType: 'ForbiddenException',
+      });
+    });
+
+    it('GETs the connection and returns Dates and the identity', async () => {
+      respond = (request, response) => {
+        if (request.method !== 'GET') {
+          response.writeHead(405).end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            connectedAt: '2026-01-01T00:00:00.000Z',
+            lastActiveAt: '2026-01-01T00:10:00.500Z',
+            identity: { sourceIp: '1.2.3.4', userAgent: 'ua' },
+          }),
+        );
+      };
+      const endpoint = newEndpoint();
+      const info = await connections({ endpoint, transport }).info(IDS[1]!);
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.method).toBe('GET');
+      expect(requests[0]!.url).toBe(
+        `${new URL(endpoint).pathname}/@connections/${encodeURIComponent(IDS[1]!)}`,
+      );
+      await verifySignature(requests[0]!, LOCAL);
+      expect(info.connectedAt).toBeInstanceOf(Date);
+      expect(info.lastActiveAt).toBeInstanceOf(Date);
+      expect(info).toEqual({
+        connectedAt: new Date('2026-01-01T00:00:00.000Z'),
+        lastActiveAt: new Date('2026-01-01T00:10:00.500Z'),
+        sourceIp: '1.2.3.4',
+        userAgent: 'ua',
+      });
+    });
+
+    it('info of a gone connection throws ConnectionGoneError', async () => {
+      respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');
+      await expect(ws().info(IDS[0]!)).rejects.toBeInstanceOf(ConnectionGoneError);
+    });
+
+    it('broadcast requests are signed and carry the hash of the body they carry', async () => {
+      const report = await ws().broadcast(['a=', 'b=', 'c='], { hello: 'all' });
+      expect(report.sent).toBe(3);
+      expect(requests).toHaveLength(3);
+      for (const request of requests) await verifySignature(request, LOCAL);
+    });
   });
+});
+
+describe('credentials from the environment (the default provider chain)', () => {
+  const credentials = {
+    accessKeyId: 'AKIDEXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    sessionToken: 'session-token-example',
+  };
+
+  beforeAll(() => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', credentials.sessionToken);
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+  });
+
+  afterAll(() => {
+    for (const key of ENV_KEYS) vi.stubEnv(key, undefined);
+  });
+
+  it.each<Transport>(['sdk', 'direct'])(
+    'the %s transport signs with them, the session token and AWS_REGION, verifiably',
+    async (transport) => {
+      await connections({ endpoint: newEndpoint(), transport }).send(IDS[1]!, { signed: true });
+      expect(requests).toHaveLength(1);
+      const [request] = requests;
+      expect(request!.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+      const auth = parseAuthorization(request!.headers.authorization);
+      expect(auth).toMatchObject({ accessKeyId: 'AKIDEXAMPLE', region: 'eu-west-1', service: 'execute-api' });
+      expect(auth.signedHeaders).toContain('x-amz-security-token');
+      await verifySignature(request!, credentials);
+    },
+  );
 });
 
 describe('context.send against the local gateway address in the event', () => {

@@ -1,8 +1,17 @@
-import { setImmediate as nextLoopTurn } from 'node:timers';
+import { clearTimeout, setTimeout as later, setImmediate as nextLoopTurn } from 'node:timers';
 import type { ConnectionStore } from '../stores/ConnectionStore.js';
+import { concurrencyWindow } from './concurrencyWindow.js';
 import { encodePayload, MAX_PAYLOAD_BYTES } from './encodePayload.js';
 import { isGone, ManagementApiError, PayloadTooLargeError } from './errors.js';
-import { managementClientFor } from './managementClient.js';
+import { backoffDelay, isRetryable, isThrottle } from './retry.js';
+import {
+  checkTransport,
+  DEFAULT_TRANSPORT,
+  type ManagementTransport,
+  type PreparedPayload,
+  type Transport,
+  transportFor,
+} from './transport.js';
 
 /**
  * Requests in flight at once. Measured against a management endpoint on 127.0.0.1 with 5 ms of
@@ -10,27 +19,77 @@ import { managementClientFor } from './managementClient.js';
  * process on 2 vCPUs, bound by the SDK's per-request CPU) from 16 to 32 in flight, and memory does
  * not grow with it. Real Lambda-to-API Gateway latency of 10-30 ms needs 20-60 in flight for that
  * rate.
- * The SDK's HTTP agent opens at most 50 sockets per client, so more than 50 only queues.
+ * The SDK's HTTP agent opens at most 50 sockets per client, so more than 50 only queues there; the
+ * direct transport sizes its agent to the concurrency.
  */
 export const DEFAULT_BROADCAST_CONCURRENCY = 32;
 const MAX_CONCURRENCY = 1_000;
+const MAX_ATTEMPTS = 20;
+const MAX_DELAY_MS = 60_000;
 
 export type BroadcastTargets = Iterable<string> | AsyncIterable<string>;
 
+/** How a broadcast retries a target that was throttled (429), answered 5xx or dropped. */
+export interface BroadcastRetryOptions {
+  /** Attempts per target, the first included; 1 never retries. Default 5. */
+  attempts?: number;
+  /** Retry `n` (from 0) waits a random time up to `baseDelayMs * 2^n` (full jitter). Default 100. */
+  baseDelayMs?: number;
+  /** No wait is longer. Default 2,000. */
+  maxDelayMs?: number;
+}
+
+/**
+ * Five attempts over at most ~1.5 s of waiting (100 + 200 + 400 + 800 ms, each jittered down):
+ * long enough for a client that reads slowly to drain its buffer, short enough that one that
+ * never reads is reported within seconds.
+ */
+export const DEFAULT_BROADCAST_RETRY: Readonly<Required<BroadcastRetryOptions>> = Object.freeze({
+  attempts: 5,
+  baseDelayMs: 100,
+  maxDelayMs: 2_000,
+});
+
 export interface BroadcastOptions {
-  /** Requests in flight at once; default `DEFAULT_BROADCAST_CONCURRENCY`. */
+  /** Most requests in flight at once; default `DEFAULT_BROADCAST_CONCURRENCY` (32). */
   concurrency?: number;
+  /** Retry budget per target; default `DEFAULT_BROADCAST_RETRY`. */
+  retry?: BroadcastRetryOptions;
   /** Gone connections (410) are removed from it once the broadcast has run. */
   store?: Pick<ConnectionStore, 'removeMany'>;
-  /** Stops pulling targets and aborts requests in flight. */
+  /** Stops pulling targets, cancels pending retries and aborts requests in flight. */
   signal?: AbortSignal;
 }
 
-/** Every attempted target is in exactly one place. */
+/**
+ * Why a target is in `failed`: `throttled`, still 429 `LimitExceededException` after its retry
+ * budget (a client that does not read); `error`, any other failure (403, 5xx or a dropped
+ * connection after its retries); `invalid`, not a non-empty string; `aborted`, the signal fired
+ * before it was sent.
+ */
+export type BroadcastFailureReason = 'throttled' | 'error' | 'invalid' | 'aborted';
+
+export interface BroadcastFailure {
+  connectionId: string;
+  reason: BroadcastFailureReason;
+  /** A `ManagementApiError` whose `cause` is the last attempt's error; a `TypeError` for `invalid`. */
+  error: unknown;
+}
+
+/** Every attempted target is in exactly one of `sent` (a count), `gone` and `failed`. */
 export interface BroadcastReport {
+  /** Targets the message reached. */
   sent: number;
+  /** Targets that answered 410: the connection no longer exists. */
   gone: string[];
-  failed: { connectionId: string; error: unknown }[];
+  /** Targets that could not be sent to, each with its reason and error. */
+  failed: BroadcastFailure[];
+  /** 429 answers received, over every attempt (a target throttled twice counts twice). */
+  throttled: number;
+  /** Attempts beyond each target's first. */
+  retried: number;
+  /** The lowest concurrency the broadcast went down to; its `concurrency` when never slowed. */
+  minConcurrency: number;
 }
 
 /**
@@ -60,46 +119,36 @@ export class BroadcastError extends Error {
   }
 }
 
-/**
- * `promise`, or 'aborted' as soon as `signal` aborts. The listener lives only as long as the one
- * pull it guards: a signal shared by many broadcasts must not collect one listener per target.
- */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
-  if (signal.aborted) return Promise.resolve('aborted');
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function checkConcurrency(concurrency: unknown): number {
-  if (concurrency === undefined) return DEFAULT_BROADCAST_CONCURRENCY;
-  if (
-    !Number.isInteger(concurrency) ||
-    (concurrency as number) < 1 ||
-    (concurrency as number) > MAX_CONCURRENCY
-  ) {
-    throw new TypeError(
-      `broadcast: concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`,
-    );
+function checkInteger(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new TypeError(`broadcast: ${name} must be an integer from ${min} to ${max}, got ${value}`);
   }
-  return concurrency as number;
+  return value as number;
 }
 
-function iteratorOf(targets: BroadcastTargets): Iterator<string> | AsyncIterator<string> {
+function checkRetry(retry: unknown): Required<BroadcastRetryOptions> {
+  if (retry === undefined) return DEFAULT_BROADCAST_RETRY;
+  if (typeof retry !== 'object' || retry === null) {
+    throw new TypeError('broadcast: retry must be { attempts?, baseDelayMs?, maxDelayMs? }');
+  }
+  const { attempts, baseDelayMs, maxDelayMs, ...unknown } = retry as BroadcastRetryOptions;
+  const extra = Object.keys(unknown);
+  if (extra.length > 0) throw new TypeError(`broadcast: retry has unknown option "${extra[0]}"`);
+  const defaults = DEFAULT_BROADCAST_RETRY;
+  return {
+    attempts: checkInteger('retry.attempts', attempts, defaults.attempts, 1, MAX_ATTEMPTS),
+    baseDelayMs: checkInteger('retry.baseDelayMs', baseDelayMs, defaults.baseDelayMs, 0, MAX_DELAY_MS),
+    maxDelayMs: checkInteger('retry.maxDelayMs', maxDelayMs, defaults.maxDelayMs, 0, MAX_DELAY_MS),
+  };
+}
+
+type Targets = { sync: true; iterator: Iterator<string> } | { sync: false; iterator: AsyncIterator<string> };
+
+function targetsOf(targets: BroadcastTargets): Targets {
   if (targets !== null && typeof targets === 'object') {
-    if (Symbol.asyncIterator in targets) return targets[Symbol.asyncIterator]();
-    if (Symbol.iterator in targets) return targets[Symbol.iterator]();
+    if (Symbol.asyncIterator in targets) return { sync: false, iterator: targets[Symbol.asyncIterator]() };
+    if (Symbol.iterator in targets) return { sync: true, iterator: targets[Symbol.iterator]() };
   }
   throw new TypeError(
     'broadcast: targets must be an array, an iterable or an async iterable of connection IDs',
@@ -107,119 +156,62 @@ function iteratorOf(targets: BroadcastTargets): Iterator<string> | AsyncIterator
 }
 
 /**
- * Sends one message to many connections: serialized once, at most `concurrency` requests in
- * flight, targets pulled lazily so an async iterable of any size keeps memory flat. Throttling
- * (429) and 5xx are retried by the SDK's standard strategy (3 attempts, exponential backoff with
- * jitter), so nothing is retried forever.
+ * Sends one message to many connections: serialized once (and hashed once for the direct
+ * transport), targets pulled lazily so an async iterable of any size keeps memory flat, at most
+ * `concurrency` requests in flight. Each request is a single attempt; the broadcast retries
+ * throttled (429), 5xx and dropped targets itself, within `options.retry`, without holding a slot
+ * while a retry waits; and it slows down (fewer in flight, a short pause) when throttling spans
+ * several targets, which is the account's rate rather than one slow client.
+ *
+ * @example
+ * ```typescript
+ * import { broadcastTo } from './broadcast.js';
+ * const report = await broadcastTo(endpoint, store.members('lobby'), { text: 'hi' }, { store }, 'direct');
+ * ```
  */
 export async function broadcastTo(
   endpoint: string,
   targets: BroadcastTargets,
   data: unknown,
   options: BroadcastOptions = {},
+  transport: Transport = DEFAULT_TRANSPORT,
 ): Promise<BroadcastReport> {
-  const concurrency = checkConcurrency(options.concurrency);
-  const iterator = iteratorOf(targets);
+  const concurrency = checkInteger(
+    'concurrency',
+    options.concurrency,
+    DEFAULT_BROADCAST_CONCURRENCY,
+    1,
+    MAX_CONCURRENCY,
+  );
+  const retry = checkRetry(options.retry);
+  checkTransport(transport, 'broadcast');
+  const source = targetsOf(targets);
   const bytes = encodePayload(data);
   if (bytes.byteLength > MAX_PAYLOAD_BYTES) {
     throw new PayloadTooLargeError('(broadcast)', bytes.byteLength, MAX_PAYLOAD_BYTES);
   }
   const { signal, store } = options;
-  const report: BroadcastReport = { sent: 0, gone: [], failed: [] };
+  const report: BroadcastReport = {
+    sent: 0,
+    gone: [],
+    failed: [],
+    throttled: 0,
+    retried: 0,
+    minConcurrency: concurrency,
+  };
   if (signal?.aborted) throw new BroadcastError('aborted', report, signal.reason);
 
-  const { client, sdk } = await managementClientFor(endpoint);
+  const sender = await transportFor(endpoint, transport, 'none');
+  sender.reserve(concurrency);
+  const outcome = await fanOut(sender, sender.prepare(bytes), source, report, concurrency, retry, signal);
 
-  // Pulls are chained: a hand-written async iterator need not support overlapping next() calls.
-  let pulling: Promise<unknown> = Promise.resolve();
-  let exhausted = false;
-  let targetsFailed: { error: unknown } | undefined;
-  const pull = (): Promise<IteratorResult<string>> => {
-    const next = pulling.then(() => iterator.next());
-    pulling = next.catch(() => {});
-    return next;
-  };
-
-  // A worker whose request finished waits for the event loop's next turn, so that every worker
-  // whose request finished in this one starts its next request together with it. The SDK and Node
-  // http cost less CPU per request when requests start together than one at a time, each from the
-  // callback of the last response: ~400 rather than ~550 µs against a stub on 127.0.0.1, which is
-  // why an unbounded Promise.all used to outrun this pool (bench/suites/broadcast.ts). It is
-  // node:timers' own setImmediate: fake timers in a test replace the global one, and must not stall
-  // a broadcast, which never waited on a timer before.
-  let turn: Promise<void> | undefined;
-  const nextTurn = (): Promise<void> => {
-    turn ??= new Promise<void>((resolve) => {
-      nextLoopTurn(() => {
-        turn = undefined;
-        resolve();
-      });
-    });
-    return turn;
-  };
-
-  async function sendAll(): Promise<void> {
-    while (!exhausted && !signal?.aborted) {
-      let next: IteratorResult<string> | 'aborted';
-      const pulled = pull();
-      try {
-        // A listing can wait long between items (a slow page); the abort must not wait for it.
-        next = await (signal ? raceAbort(pulled, signal) : pulled);
-      } catch (error) {
-        targetsFailed ??= { error };
-        exhausted = true;
-        return;
-      }
-      if (next === 'aborted') {
-        // A target pulled as the abort came is reported, not lost; a stalled pull is left behind.
-        const late = await Promise.race([
-          pulled.catch(() => undefined),
-          new Promise<undefined>((resolve) => nextLoopTurn(() => resolve(undefined))),
-        ]);
-        if (late && !late.done) {
-          report.failed.push({
-            connectionId: String(late.value),
-            error: new ManagementApiError('send', String(late.value), signal?.reason),
-          });
-        }
-        return;
-      }
-      if (next.done) {
-        exhausted = true;
-        return;
-      }
-      const connectionId = next.value;
-      if (typeof connectionId !== 'string' || connectionId === '') {
-        report.failed.push({
-          connectionId: String(connectionId),
-          error: new TypeError(`not a connection ID: ${JSON.stringify(connectionId)}`),
-        });
-        continue;
-      }
-      try {
-        await client.send(new sdk.PostToConnectionCommand({ ConnectionId: connectionId, Data: bytes }), {
-          abortSignal: signal,
-        });
-        report.sent++;
-      } catch (error) {
-        if (isGone(error)) report.gone.push(connectionId);
-        else report.failed.push({ connectionId, error: new ManagementApiError('send', connectionId, error) });
-      }
-      await nextTurn();
-    }
-  }
-
-  try {
-    await Promise.all(Array.from({ length: concurrency }, sendAll));
-  } finally {
+  if (!outcome.exhausted) {
     // Let the source release what it holds (a paginated query, a file) when we stop early. Not
     // awaited after an abort: a generator finishes a pending next() before it can return.
-    if (!exhausted) {
-      const released = Promise.resolve()
-        .then(() => iterator.return?.())
-        .catch(() => {});
-      if (!signal?.aborted) await released;
-    }
+    const released = Promise.resolve()
+      .then(() => source.iterator.return?.())
+      .catch(() => {});
+    if (!signal?.aborted) await released;
   }
   if (store && report.gone.length > 0) {
     try {
@@ -229,6 +221,267 @@ export async function broadcastTo(
     }
   }
   if (signal?.aborted) throw new BroadcastError('aborted', report, signal.reason);
-  if (targetsFailed) throw new BroadcastError('targets', report, targetsFailed.error);
+  if (outcome.targetsFailed) throw new BroadcastError('targets', report, outcome.targetsFailed.error);
   return report;
+}
+
+interface Pending {
+  connectionId: string;
+  /** Attempts made so far. */
+  attempts: number;
+}
+
+interface FanOutOutcome {
+  /** The targets ran out (or failed): nothing is left to release. */
+  exhausted: boolean;
+  targetsFailed: { error: unknown } | undefined;
+}
+
+/**
+ * The engine. Slots are taken by retries that are due first, then by new targets; a retry that
+ * waits holds no slot. A 429 that follows another target's 429 with no success between them is
+ * the account's rate (one slow client's 429s are interleaved with the others' successes): the
+ * window halves, at most once per round of requests, and new requests pause for a jittered
+ * backoff; each success grows the window back.
+ */
+function fanOut(
+  sender: ManagementTransport,
+  payload: PreparedPayload,
+  source: Targets,
+  report: BroadcastReport,
+  concurrency: number,
+  retry: Required<BroadcastRetryOptions>,
+  signal: AbortSignal | undefined,
+): Promise<FanOutOutcome> {
+  return new Promise((resolve) => {
+    const window = concurrencyWindow(concurrency);
+    const ready: Pending[] = [];
+    const waiting = new Map<NodeJS.Timeout, Pending>();
+    const controllers = signal ? new Set<AbortController>() : undefined;
+    let inFlight = 0;
+    let pulling = false;
+    let exhausted = false;
+    let targetsFailed: { error: unknown } | undefined;
+    let stopped = false;
+    let finished = false;
+    // After an abort, a pull that was pending gets one loop turn to deliver its target (reported).
+    let lateWindowOpen = false;
+    let fillQueued = false;
+    let dispatched = 0;
+    let decreasedAt = 0;
+    let lastThrottled: string | undefined;
+    let pauses = 0;
+    let pausedUntil = 0;
+    let pauseTimer: NodeJS.Timeout | undefined;
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (pauseTimer) clearTimeout(pauseTimer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ exhausted, targetsFailed });
+    };
+
+    const maybeFinish = () => {
+      if (inFlight > 0 || (pulling && (!stopped || lateWindowOpen))) return;
+      if (stopped || (exhausted && ready.length === 0 && waiting.size === 0)) finish();
+    };
+
+    const fail = (connectionId: string, reason: BroadcastFailure['reason'], error: unknown) => {
+      report.failed.push({
+        connectionId,
+        reason,
+        error: reason === 'invalid' ? error : new ManagementApiError('send', connectionId, error),
+      });
+    };
+
+    function onAbort() {
+      stopped = true;
+      for (const [timer, pending] of waiting) {
+        clearTimeout(timer);
+        fail(pending.connectionId, 'aborted', signal?.reason);
+      }
+      waiting.clear();
+      for (const pending of ready) fail(pending.connectionId, 'aborted', signal?.reason);
+      ready.length = 0;
+      for (const controller of controllers ?? []) controller.abort(signal?.reason);
+      if (pulling) {
+        lateWindowOpen = true;
+        nextLoopTurn(() => {
+          lateWindowOpen = false;
+          maybeFinish();
+        });
+      }
+      maybeFinish();
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    // Completions in one loop turn start their successors together on the next: the SDK and Node
+    // http cost less CPU per request when requests start together than one at a time, each from
+    // the callback of the last response (~400 rather than ~550 µs with the SDK against a stub on
+    // 127.0.0.1). node:timers' own setImmediate: fake timers in a test replace the global one, and
+    // must not stall a broadcast.
+    const queueFill = () => {
+      if (fillQueued) return;
+      fillQueued = true;
+      nextLoopTurn(fill);
+    };
+
+    function fill() {
+      fillQueued = false;
+      if (stopped) return maybeFinish();
+      if (pausedUntil > 0) {
+        const left = pausedUntil - performance.now();
+        if (left > 0) {
+          pauseTimer ??= later(() => {
+            pauseTimer = undefined;
+            fill();
+          }, left);
+          return maybeFinish();
+        }
+        pausedUntil = 0;
+      }
+      while (inFlight + (pulling ? 1 : 0) < window.limit) {
+        const due = ready.shift();
+        if (due) {
+          start(due);
+          continue;
+        }
+        if (exhausted || pulling) break;
+        if (!source.sync) {
+          pullAsync(source.iterator);
+          break;
+        }
+        let next: IteratorResult<string>;
+        try {
+          next = source.iterator.next();
+        } catch (error) {
+          targetsFailed ??= { error };
+          exhausted = true;
+          break;
+        }
+        if (next.done) {
+          exhausted = true;
+          break;
+        }
+        take(next.value);
+      }
+      maybeFinish();
+    }
+
+    function pullAsync(iterator: AsyncIterator<string>) {
+      pulling = true;
+      let pulled: Promise<IteratorResult<string>>;
+      try {
+        pulled = Promise.resolve(iterator.next());
+      } catch (error) {
+        pulled = Promise.reject(error);
+      }
+      pulled.then(
+        (next) => {
+          pulling = false;
+          if (stopped) {
+            // A target pulled as the abort came is reported, not lost.
+            if (lateWindowOpen && !next.done) fail(String(next.value), 'aborted', signal?.reason);
+            return maybeFinish();
+          }
+          if (next.done) exhausted = true;
+          else take(next.value);
+          fill();
+        },
+        (error: unknown) => {
+          pulling = false;
+          targetsFailed ??= { error };
+          exhausted = true;
+          if (stopped) return maybeFinish();
+          fill();
+        },
+      );
+    }
+
+    function take(connectionId: unknown) {
+      if (typeof connectionId !== 'string' || connectionId === '') {
+        fail(
+          String(connectionId),
+          'invalid',
+          new TypeError(`not a connection ID: ${JSON.stringify(connectionId)}`),
+        );
+        return;
+      }
+      start({ connectionId, attempts: 0 });
+    }
+
+    function start(pending: Pending) {
+      inFlight++;
+      pending.attempts++;
+      const sequence = ++dispatched;
+      let controller: AbortController | undefined;
+      if (controllers) {
+        // One controller per request: the caller's signal must not collect a listener per request.
+        controller = new AbortController();
+        controllers.add(controller);
+      }
+      sender.post(pending.connectionId, payload, controller?.signal).then(
+        () => {
+          inFlight--;
+          if (controller) controllers?.delete(controller);
+          report.sent++;
+          lastThrottled = undefined;
+          pauses = 0;
+          window.grow();
+          queueFill();
+          if (stopped) maybeFinish();
+        },
+        (error: unknown) => {
+          inFlight--;
+          if (controller) controllers?.delete(controller);
+          failed(pending, error, sequence);
+          queueFill();
+          if (stopped) maybeFinish();
+        },
+      );
+    }
+
+    function failed(pending: Pending, error: unknown, sequence: number) {
+      const { connectionId } = pending;
+      if (stopped) return fail(connectionId, 'aborted', error);
+      if (isGone(error)) {
+        report.gone.push(connectionId);
+        return;
+      }
+      const throttled = isThrottle(error);
+      if (throttled) {
+        report.throttled++;
+        if (lastThrottled !== undefined && lastThrottled !== connectionId && sequence > decreasedAt) {
+          slowDown();
+        }
+        lastThrottled = connectionId;
+      }
+      if (!isRetryable(error) || pending.attempts >= retry.attempts) {
+        return fail(connectionId, throttled ? 'throttled' : 'error', error);
+      }
+      report.retried++;
+      const timer = later(
+        () => {
+          waiting.delete(timer);
+          ready.push(pending);
+          fill();
+        },
+        backoffDelay(pending.attempts - 1, retry.baseDelayMs, retry.maxDelayMs),
+      );
+      waiting.set(timer, pending);
+    }
+
+    function slowDown() {
+      window.shrink();
+      report.minConcurrency = window.lowest;
+      // Requests already in flight were sent at the old rate: their 429s must not halve it again.
+      decreasedAt = dispatched;
+      // Equal jitter: a pause of at least half the step, so the account's bucket refills a little.
+      const step = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** pauses++);
+      pausedUntil = performance.now() + step / 2 + (Math.random() * step) / 2;
+    }
+
+    fill();
+  });
 }

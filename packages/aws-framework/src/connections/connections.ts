@@ -1,11 +1,17 @@
 import type { BroadcastFn, SendFn } from '../websocket/types.js';
 import { broadcastTo } from './broadcast.js';
-import { type ConnectionInfo, deleteConnection, getConnection, postToConnection } from './operations.js';
+import { deleteConnection, getConnection, postToConnection } from './operations.js';
 import { ENDPOINT_ENV_VAR, normalizeEndpoint } from './resolveEndpoint.js';
+import { type ConnectionInfo, checkTransport, type Transport } from './transport.js';
 
 export interface ConnectionsOptions {
   /** The management API base URL; default the `WEBSOCKET_MANAGEMENT_ENDPOINT` variable. */
   endpoint?: string;
+  /**
+   * `'sdk'` (default): the AWS SDK v3 client; `'direct'`: SigV4-signed requests on a keep-alive
+   * agent, same errors and retries, a fraction of the SDK's CPU per request. See `Transport`.
+   */
+  transport?: Transport;
 }
 
 export interface Connections {
@@ -23,8 +29,12 @@ export interface Connections {
  * schedule that pushes to sockets. Same semantics as `context.send`.
  *
  * @example
- * const ws = connections({ endpoint: process.env.WS_ENDPOINT });
+ * ```typescript
+ * import { connections } from 'aws-framework';
+ *
+ * const ws = connections({ endpoint: process.env.WS_ENDPOINT, transport: 'direct' });
  * await ws.send(connectionId, { type: 'job-done', id });
+ * ```
  */
 export function connections(options: ConnectionsOptions = {}): Connections {
   const configured = options.endpoint ?? process.env[ENDPOINT_ENV_VAR];
@@ -32,10 +42,12 @@ export function connections(options: ConnectionsOptions = {}): Connections {
     throw new TypeError(`connections() needs options.endpoint or the ${ENDPOINT_ENV_VAR} variable`);
   }
   const endpoint = normalizeEndpoint(configured);
+  const transport = checkTransport(options.transport, 'connections()');
   return {
-    send: (connectionId, data) => postToConnection(endpoint, connectionId, data),
-    broadcast: (targets, data, broadcastOptions) => broadcastTo(endpoint, targets, data, broadcastOptions),
-    disconnect: (connectionId) => deleteConnection(endpoint, connectionId),
-    info: (connectionId) => getConnection(endpoint, connectionId),
+    send: (connectionId, data) => postToConnection(endpoint, connectionId, data, transport),
+    broadcast: (targets, data, broadcastOptions) =>
+      broadcastTo(endpoint, targets, data, broadcastOptions, transport),
+    disconnect: (connectionId) => deleteConnection(endpoint, connectionId, transport),
+    info: (connectionId) => getConnection(endpoint, connectionId, transport),
   };
 }

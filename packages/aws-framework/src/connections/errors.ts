@@ -9,28 +9,41 @@ export class ConnectionGoneError extends Error {
   }
 }
 
-/** The message is larger than API Gateway's 128 KB limit; nothing was sent. */
+/**
+ * The message is larger than API Gateway's 128 KB limit; nothing was sent. Thrown before any
+ * request, or when API Gateway itself answered 413 `PayloadTooLargeException` (then it is the
+ * `cause`).
+ */
 export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
   readonly connectionId: string;
   readonly byteLength: number;
   readonly limit: number;
 
-  constructor(connectionId: string, byteLength: number, limit: number) {
-    super(`Message to ${connectionId} is ${byteLength} bytes; API Gateway accepts at most ${limit}`);
+  constructor(connectionId: string, byteLength: number, limit: number, options?: ErrorOptions) {
+    super(`Message to ${connectionId} is ${byteLength} bytes; API Gateway accepts at most ${limit}`, options);
     this.connectionId = connectionId;
     this.byteLength = byteLength;
     this.limit = limit;
   }
 }
 
-/** Any other failure of the management API; the SDK's error is the `cause`. */
+/**
+ * Any other failure of the management API. The `cause` is what the transport threw: the SDK's
+ * error with the `'sdk'` transport, a {@link ManagementApiResponseError} (same `name`, `$fault` and
+ * `$metadata` shape) with `'direct'`, or a network error (`code` such as `ECONNRESET`) with either.
+ */
 export class ManagementApiError extends Error {
   override readonly name = 'ManagementApiError';
   readonly connectionId: string;
   readonly operation: 'send' | 'disconnect' | 'info';
   /** The HTTP status API Gateway answered, when there was an answer. */
   readonly httpStatusCode: number | undefined;
+  /**
+   * AWS's error type (the `x-amzn-ErrorType` header), e.g. `LimitExceededException`, when API
+   * Gateway answered with one; `Unknown` for an error answer without it, as the SDK names it.
+   */
+  readonly errorType: string | undefined;
 
   constructor(operation: 'send' | 'disconnect' | 'info', connectionId: string, cause: unknown) {
     const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
@@ -38,6 +51,25 @@ export class ManagementApiError extends Error {
     this.connectionId = connectionId;
     this.operation = operation;
     this.httpStatusCode = httpStatusOf(cause);
+    this.errorType = errorTypeOf(cause);
+  }
+}
+
+/**
+ * An error answer of the management API as the direct transport reads it, shaped like the SDK's
+ * service exceptions so that code inspecting a `cause` reads both transports alike: `name` is AWS's
+ * error type (`x-amzn-ErrorType`, `Unknown` without one), `$fault` is `client` (4xx) or `server`
+ * (5xx), `$metadata` holds `httpStatusCode`, `requestId` and `attempts`.
+ */
+export class ManagementApiResponseError extends Error {
+  readonly $fault: 'client' | 'server';
+  $metadata: { httpStatusCode: number; requestId: string | undefined; attempts: number };
+
+  constructor(httpStatusCode: number, errorType: string, message: string, requestId: string | undefined) {
+    super(message);
+    this.name = errorType;
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode, requestId, attempts: 1 };
   }
 }
 
@@ -47,7 +79,15 @@ export function httpStatusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** 410 or `GoneException`, however the SDK surfaced it. */
+// The SDK's service exceptions and ours carry `$fault`; a deserialization or network error does not,
+// and its name is not an AWS error type.
+function errorTypeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('$fault' in error)) return undefined;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** 410 or `GoneException`, however the transport surfaced it. */
 export function isGone(error: unknown): boolean {
   return (
     httpStatusOf(error) === 410 ||

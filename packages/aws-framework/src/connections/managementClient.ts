@@ -2,7 +2,8 @@ import type {
   ApiGatewayManagementApiClient,
   ApiGatewayManagementApiClientConfig,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { isLocalEndpoint } from './resolveEndpoint.js';
+import { isLocalEndpoint, regionFor } from './resolveEndpoint.js';
+import type { RetryMode } from './transport.js';
 
 type ManagementSdk = typeof import('@aws-sdk/client-apigatewaymanagementapi');
 
@@ -21,14 +22,11 @@ function loadSdk(): Promise<ManagementSdk> {
   return sdkModule;
 }
 
-function regionFor(endpoint: string): string {
-  const fromHost = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/i.exec(endpoint)?.[1];
-  return fromHost ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-}
-
-async function createClient(endpoint: string): Promise<ManagementClient> {
+async function createClient(endpoint: string, retries: RetryMode): Promise<ManagementClient> {
   const sdk = await loadSdk();
   const config: ApiGatewayManagementApiClientConfig = { endpoint, region: regionFor(endpoint) };
+  // A broadcast retries on its own, and must see each 429 to slow down: one attempt per request.
+  if (retries === 'none') config.maxAttempts = 1;
   // A local gateway does not check signatures, but the SDK refuses to sign without credentials;
   // on a laptop with no AWS profile that would make every local send fail. API Gateway itself is
   // only ever reached over https, so plain http means a local gateway (on loopback or a LAN).
@@ -38,14 +36,18 @@ async function createClient(endpoint: string): Promise<ManagementClient> {
   return { client: new sdk.ApiGatewayManagementApiClient(config), sdk };
 }
 
-/** One client per endpoint for the life of the process, made on first use. */
-export function managementClientFor(endpoint: string): Promise<ManagementClient> {
-  let client = clientsByEndpoint.get(endpoint);
+/**
+ * One client per endpoint for the life of the process, made on first use; with `retries: 'none'`
+ * a second one, which makes a single attempt per request (for broadcasts).
+ */
+export function managementClientFor(endpoint: string, retries: RetryMode = 'sdk'): Promise<ManagementClient> {
+  const key = retries === 'sdk' ? endpoint : `${endpoint} (single attempt)`;
+  let client = clientsByEndpoint.get(key);
   if (!client) {
-    client = createClient(endpoint);
-    clientsByEndpoint.set(endpoint, client);
+    client = createClient(endpoint, retries);
+    clientsByEndpoint.set(key, client);
     // A failed import must not poison the cache for later invocations.
-    client.catch(() => clientsByEndpoint.delete(endpoint));
+    client.catch(() => clientsByEndpoint.delete(key));
   }
   return client;
 }

@@ -1,14 +1,14 @@
-import { encodeForConnection } from './encodePayload.js';
-import { ConnectionGoneError, isGone, ManagementApiError } from './errors.js';
-import { managementClientFor } from './managementClient.js';
+import { encodeForConnection, MAX_PAYLOAD_BYTES } from './encodePayload.js';
+import {
+  ConnectionGoneError,
+  httpStatusOf,
+  isGone,
+  ManagementApiError,
+  PayloadTooLargeError,
+} from './errors.js';
+import { type ConnectionInfo, DEFAULT_TRANSPORT, type Transport, transportFor } from './transport.js';
 
-/** What GetConnection tells about a live connection. */
-export interface ConnectionInfo {
-  connectedAt: Date;
-  lastActiveAt: Date;
-  sourceIp: string | undefined;
-  userAgent: string | undefined;
-}
+export type { ConnectionInfo } from './transport.js';
 
 function checkConnectionId(connectionId: unknown): asserts connectionId is string {
   if (typeof connectionId !== 'string' || connectionId === '') {
@@ -22,43 +22,54 @@ function translate(operation: 'send' | 'disconnect' | 'info', connectionId: stri
     : new ManagementApiError(operation, connectionId, error);
 }
 
-export async function postToConnection(endpoint: string, connectionId: string, data: unknown): Promise<void> {
+/**
+ * Sends one message. Throttling (429), 5xx and dropped connections are retried as the SDK's
+ * standard mode does (3 attempts, jittered exponential backoff), on either transport.
+ */
+export async function postToConnection(
+  endpoint: string,
+  connectionId: string,
+  data: unknown,
+  transport: Transport = DEFAULT_TRANSPORT,
+): Promise<void> {
   checkConnectionId(connectionId);
   const bytes = encodeForConnection(connectionId, data);
-  const { client, sdk } = await managementClientFor(endpoint);
+  const management = await transportFor(endpoint, transport, 'sdk');
   try {
-    await client.send(new sdk.PostToConnectionCommand({ ConnectionId: connectionId, Data: bytes }));
+    await management.post(connectionId, management.prepare(bytes));
   } catch (error) {
+    if (httpStatusOf(error) === 413) {
+      throw new PayloadTooLargeError(connectionId, bytes.byteLength, MAX_PAYLOAD_BYTES, { cause: error });
+    }
     throw translate('send', connectionId, error);
   }
 }
 
 /** Closes a connection. One that is already gone counts as closed. */
-export async function deleteConnection(endpoint: string, connectionId: string): Promise<void> {
+export async function deleteConnection(
+  endpoint: string,
+  connectionId: string,
+  transport: Transport = DEFAULT_TRANSPORT,
+): Promise<void> {
   checkConnectionId(connectionId);
-  const { client, sdk } = await managementClientFor(endpoint);
+  const management = await transportFor(endpoint, transport, 'sdk');
   try {
-    await client.send(new sdk.DeleteConnectionCommand({ ConnectionId: connectionId }));
+    await management.remove(connectionId);
   } catch (error) {
     if (isGone(error)) return;
     throw translate('disconnect', connectionId, error);
   }
 }
 
-export async function getConnection(endpoint: string, connectionId: string): Promise<ConnectionInfo> {
+export async function getConnection(
+  endpoint: string,
+  connectionId: string,
+  transport: Transport = DEFAULT_TRANSPORT,
+): Promise<ConnectionInfo> {
   checkConnectionId(connectionId);
-  const { client, sdk } = await managementClientFor(endpoint);
+  const management = await transportFor(endpoint, transport, 'sdk');
   try {
-    const output = await client.send(new sdk.GetConnectionCommand({ ConnectionId: connectionId }));
-    if (!output.ConnectedAt || !output.LastActiveAt) {
-      throw new Error('GetConnection answered without ConnectedAt/LastActiveAt');
-    }
-    return {
-      connectedAt: output.ConnectedAt,
-      lastActiveAt: output.LastActiveAt,
-      sourceIp: output.Identity?.SourceIp,
-      userAgent: output.Identity?.UserAgent,
-    };
+    return await management.info(connectionId);
   } catch (error) {
     throw translate('info', connectionId, error);
   }

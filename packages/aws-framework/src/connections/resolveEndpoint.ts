@@ -74,3 +74,12 @@ export function isLocalEndpoint(endpoint: string): boolean {
   const url = new URL(endpoint);
   return url.protocol === 'http:' || LOOPBACK_HOST.test(url.host);
 }
+
+/**
+ * The region to sign for: the one in an execute-api host, else `AWS_REGION` (what Lambda sets),
+ * else `us-east-1` (a local gateway does not check).
+ */
+export function regionFor(endpoint: string): string {
+  const fromHost = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/i.exec(endpoint)?.[1];
+  return fromHost ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+}
