@@ -3,6 +3,8 @@
  * handlers doing the same work (parse the body, read the connection ID and route key, answer 200
  * with a JSON body), the error path (a thrown error answered 500) for three of them, and Middy core
  * alone around the hand-written handler, to tell Middy's share of the overhead from the toolkit's.
+ * One more pair answers a request frame: a contract route with a zod schema, and the same route
+ * in a plain table, to price the validation.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -11,6 +13,8 @@ import httpErrorHandler from '@middy/http-error-handler';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { Bench } from 'tinybench';
+import { z } from 'zod';
+import { defineContract } from '../../packages/aws-framework/dist/contract/index.js';
 import {
   routes,
   type WebSocketEvent,
@@ -34,6 +38,8 @@ interface Variant {
   key: string;
   label: string;
   handler: Handler;
+  /** The request-frame pair gets its own event and answer. */
+  frame?: true;
 }
 
 // What every variant answers: the same JSON, built from the parsed body and the request context.
@@ -126,6 +132,55 @@ function routed(): Handler {
   ) as unknown as Handler;
 }
 
+// The request frame of the pair (f0)/(f): `{ action, payload, id }`, answered with the reply frame
+// as the route's result (a route response), so both answer the same bytes without a management API.
+interface Frame {
+  action: 'sendMessage';
+  payload: { message: string };
+  id: string;
+}
+
+function replyOf(id: string, message: string, connectionId: string, routeKey: string) {
+  return { reply: id, ok: true, payload: { echo: message, connectionId, routeKey } };
+}
+
+// (f0) The route without a schema, in a plain table: it trusts the frame's shape.
+function unvalidatedRoute(): Handler {
+  return webSocketLambda(
+    routes({
+      sendMessage: async (event, context) => {
+        const frame = event.body as Frame;
+        return {
+          statusCode: 200,
+          body: replyOf(frame.id, frame.payload.message, context.connectionId, context.routeKey),
+        };
+      },
+    }),
+    { logger: false },
+  ) as unknown as Handler;
+}
+
+// (f) The same route from a contract: the frame checked, the payload validated by zod.
+function contractRoute(): Handler {
+  const contract = defineContract({
+    actions: { sendMessage: z.object({ message: z.string().min(1).max(2_000) }) },
+  });
+  return webSocketLambda(
+    routes(
+      contract,
+      {
+        sendMessage: async (event, context) => ({
+          echo: event.body.message,
+          connectionId: context.connectionId,
+          routeKey: context.routeKey,
+        }),
+      },
+      { replies: 'routeResponse' },
+    ),
+    { logger: false },
+  ) as unknown as Handler;
+}
+
 const VARIANTS: Variant[] = [
   { key: 'a', label: '(a) hand-written', handler: handWritten(false) },
   { key: 'b', label: '(b) plain Middy', handler: plainMiddy(false) },
@@ -137,6 +192,8 @@ const VARIANTS: Variant[] = [
   },
   { key: 'e', label: '(e) routes, 10 routes', handler: routed() },
   { key: 'm', label: 'Middy core alone around (a) (reference)', handler: middyCore() },
+  { key: 'f0', label: '(f0) routes, request frame, no schema', handler: unvalidatedRoute(), frame: true },
+  { key: 'f', label: '(f) routes(contract), zod schema', handler: contractRoute(), frame: true },
   { key: 'a!', label: '(a) hand-written, error → 500', handler: handWritten(true) },
   { key: 'b!', label: '(b) plain Middy, error → 500', handler: plainMiddy(true) },
   { key: 'c!', label: '(c) webSocketLambda, error → 500', handler: toolkit(true) },
@@ -158,20 +215,29 @@ function cpuMs(): number {
 export const suite: Suite = async ({ quick }) => {
   const body: Body = { action: 'sendMessage', message: 'hello, room' };
   const event = createMessageEvent(body);
+  const frame: Frame = { action: 'sendMessage', payload: { message: 'hello, room' }, id: 'r1' };
+  const frameEvent = createMessageEvent(frame, {
+    requestContext: { connectionId: event.requestContext.connectionId },
+  });
   // The same context for every variant. Middy arms a timer per invocation from
   // getRemainingTimeInMillis (its timeoutEarly), a cost (b) and (c) both pay as users do; 15
   // minutes is Lambda's longest timeout, so the countdown never runs out during the run.
   const context = createLambdaContext({ timeoutMs: 900_000 }) as never;
   // Middy's parser replaces event.body, so every variant gets a fresh shallow copy per call.
-  const invoke = (handler: Handler) => handler({ ...event }, context);
+  const eventOf = (variant: Variant) => (variant.frame ? frameEvent : event);
+  const invokeVariant = (variant: Variant) => variant.handler({ ...eventOf(variant) }, context);
 
   // The same work: each success variant answers the same result, each error variant a 500.
   const expected = JSON.stringify(answerOf(body, event.requestContext.connectionId, 'sendMessage'));
+  const expectedReply = JSON.stringify(
+    replyOf(frame.id, frame.payload.message, event.requestContext.connectionId, 'sendMessage'),
+  );
   for (const variant of VARIANTS) {
-    const result = (await invoke(variant.handler)) as { statusCode: number; body?: string };
+    const result = (await invokeVariant(variant)) as { statusCode: number; body?: string };
     const wanted = variant.key.endsWith('!') ? 500 : 200;
-    if (result.statusCode !== wanted || (wanted === 200 && result.body !== expected)) {
-      throw new Error(`${variant.label} answered ${JSON.stringify(result)}, not ${wanted} ${expected}`);
+    const answer = variant.frame ? expectedReply : expected;
+    if (result.statusCode !== wanted || (wanted === 200 && result.body !== answer)) {
+      throw new Error(`${variant.label} answered ${JSON.stringify(result)}, not ${wanted} ${answer}`);
     }
   }
 
@@ -186,13 +252,13 @@ export const suite: Suite = async ({ quick }) => {
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({ time, warmupTime: quick ? 50 : 250, throws: true });
     for (let i = 0; i < VARIANTS.length; i++) {
-      const { key, handler } = VARIANTS[(i + round) % VARIANTS.length] as Variant;
+      const variant = VARIANTS[(i + round) % VARIANTS.length] as Variant;
       bench.add(
-        key,
+        variant.key,
         async () => {
           const wallStart = performance.now();
           const cpuStart = cpuMs();
-          for (let n = 0; n < BATCH; n++) await invoke(handler);
+          for (let n = 0; n < BATCH; n++) await invokeVariant(variant);
           return {
             overriddenDuration: (cpuMs() - cpuStart) / BATCH,
             overriddenIterationCost: performance.now() - wallStart,
@@ -217,8 +283,8 @@ export const suite: Suite = async ({ quick }) => {
     throws: true,
     timestampProvider: 'hrtimeNow',
   });
-  for (const { key, handler } of VARIANTS) {
-    tails.add(key, () => invoke(handler), { async: true, beforeAll: collectGarbage });
+  for (const variant of VARIANTS) {
+    tails.add(variant.key, () => invokeVariant(variant), { async: true, beforeAll: collectGarbage });
   }
   await tails.run();
   const tail = new Map<string, { p50: number; p99: number }>();
@@ -269,6 +335,12 @@ export const suite: Suite = async ({ quick }) => {
         ratio: ratio('m', 'a'),
         note: `difference ${((mean('m') - mean('a')) / 1_000).toFixed(2)} µs`,
       },
+      {
+        label: '(f) routes(contract), zod schema',
+        baseline: '(f0) routes, request frame, no schema',
+        ratio: ratio('f', 'f0'),
+        note: `difference ${((mean('f') - mean('f0')) / 1_000).toFixed(2)} µs`,
+      },
       { label: '(b) error → 500', baseline: '(a) error → 500', ratio: ratio('b!', 'a!') },
       { label: '(c) error → 500', baseline: '(b) error → 500', ratio: ratio('c!', 'b!') },
     ],
@@ -289,6 +361,11 @@ export const suite: Suite = async ({ quick }) => {
       'its request object, an AbortController, and the timeoutEarly timer it arms and clears on every invocation ' +
       "(from `getRemainingTimeInMillis`); the toolkit's middlewares (event check, context, parse, result mapping) " +
       `take the other ${(cMinusA - middyShare).toFixed(2)} µs.`,
+    `(f) − (f0) = ${((mean('f') - mean('f0')) / 1_000).toFixed(2)} µs (${ratio('f', 'f0').toFixed(2)}x) per request: ` +
+      'the price of a contract route, which checks the action frame and its id, validates the payload with zod ' +
+      "(`z.object({ message: z.string().min(1).max(2_000) })`, Standard Schema's synchronous path, no promise), " +
+      'puts `emit` on the context and builds the reply frame; (f0) reads the same frame unchecked. Both answer ' +
+      'the reply frame as the route result, so no management API call is measured.',
     '(d) adds to (c) an AsyncLocalStorage scope per invocation (so `sendMessage` finds its own invocation when ' +
       'Lambda runs several at once in one process), a copy of the context and two async frames (BaseLambda).',
   );
