@@ -50,13 +50,21 @@ export function parseAuthorization(header: unknown): AuthorizationParts {
 }
 
 // A hash for the verifier of its own, on node:crypto, independent of the one the transport uses.
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytesOf = (data: SourceData): string | Buffer =>
+  typeof data === 'string'
+    ? data
+    : data instanceof ArrayBuffer
+      ? Buffer.from(data)
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
 class VerifierSha256 {
   private readonly hash;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));
   }
-  update(data: string | Uint8Array) {
-    this.hash.update(data);
+  update(data: SourceData) {
+    this.hash.update(bytesOf(data));
   }
   async digest() {
     return new Uint8Array(this.hash.digest());

@@ -108,7 +108,14 @@ describe('webSocketLambda', () => {
       routeKey: '$default',
       eventType: 'MESSAGE',
       send: async () => {},
-      broadcast: async () => ({ sent: 0, gone: [], failed: [] }),
+      broadcast: async () => ({
+        sent: 0,
+        gone: [],
+        failed: [],
+        throttled: 0,
+        retried: 0,
+        minConcurrency: 32,
+      }),
     };
     expectTypeOf(used).toBeCallableWith(createMessageEvent({ a: 1 }), context);
   });
