@@ -10,3 +10,9 @@ export {
   DynamoDbConnectionStore,
   type DynamoDbConnectionStoreOptions,
 } from '../stores/DynamoDbConnectionStore.js';
+export {
+  ConnectionNotSavedError,
+  type ConnectionsTableKey,
+  TableNotActiveError,
+  UnprocessedItemsError,
+} from '../stores/errors.js';

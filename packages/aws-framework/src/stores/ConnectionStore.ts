@@ -22,7 +22,10 @@ export interface ConnectionStore {
   removeMany(connectionIds: Iterable<string>): Promise<void>;
   /** Every connection ID. */
   list(): AsyncIterable<string>;
-  /** Adds a saved connection to a group (a room, a topic). */
+  /**
+   * Adds a saved connection to a group (a room, a topic); throws `ConnectionNotSavedError` when it
+   * is not saved.
+   */
   join(group: string, connectionId: string): Promise<void>;
   leave(group: string, connectionId: string): Promise<void>;
   /** The IDs in one group, without reading any other group. */

@@ -5,12 +5,13 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
+  paginateQuery,
+  paginateScan,
   type TranslateConfig,
 } from '@aws-sdk/lib-dynamodb';
 import { type ConnectionStore, checkConnection, checkId, type StoredConnection } from './ConnectionStore.js';
 import { CONNECTIONS_TABLE_KEYS, checkTableName } from './connectionsTable.js';
+import { ConnectionNotSavedError, type ConnectionsTableKey, UnprocessedItemsError } from './errors.js';
 
 /** API Gateway closes every WebSocket connection after 2 hours, `$disconnect` or not. */
 const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
@@ -37,7 +38,7 @@ const {
   groupIndexSortKey: GSI1SK,
 } = CONNECTIONS_TABLE_KEYS;
 
-type Key = Record<string, string>;
+type Key = ConnectionsTableKey;
 
 export interface DynamoDbConnectionStoreOptions {
   /** The table made from `connectionsTableDefinition` (or `createConnectionsTable` locally). */
@@ -53,7 +54,7 @@ export interface DynamoDbConnectionStoreOptions {
   ttlMarginSeconds?: number;
   /**
    * Tries of one `BatchWriteItem` while DynamoDB returns `UnprocessedItems`, with exponential
-   * backoff between them; default 8. Past that the write throws.
+   * backoff between them; default 8. Past that the write throws {@link UnprocessedItemsError}.
    */
   batchWriteAttempts?: number;
 }
@@ -66,11 +67,12 @@ export interface DynamoDbConnectionStoreOptions {
  * `group#<name>` that the `byGroup` index keys by group, so `members(group)` is one Query that never
  * reads another group. Every item carries `ttl` = connectedAt + 2 h + margin (epoch seconds), so
  * connections whose `$disconnect` never came expire. `list()` scans the whole table: listing every
- * connection is a full read by nature; broadcast to a group where you can.
+ * connection is a full read by nature; broadcast to a group where you can. Listings go through
+ * lib-dynamodb's paginators, asking for the next page only once the last one's items are consumed.
  *
- * `join` reads the connection (strongly consistent) before writing the membership, and throws when
- * it is not saved. A `remove` racing with that `join` can leave a membership behind; it expires
- * with its `ttl`, and a broadcast prunes it on the 410 meanwhile.
+ * `join` reads the connection (strongly consistent) before writing the membership, and throws
+ * {@link ConnectionNotSavedError} when it is not saved. A `remove` racing with that `join` can leave
+ * a membership behind; it expires with its `ttl`, and a broadcast prunes it on the 410 meanwhile.
  *
  * @example
  * ```ts
@@ -181,21 +183,19 @@ export class DynamoDbConnectionStore implements ConnectionStore {
   }
 
   async *list(): AsyncIterable<string> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: '#sk = :conn',
-          ProjectionExpression: '#id',
-          ExpressionAttributeNames: { '#sk': SK, '#id': 'connectionId' },
-          ExpressionAttributeValues: { ':conn': CONNECTION_SORT_KEY },
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateScan(
+      { client: this.#client },
+      {
+        TableName: this.tableName,
+        FilterExpression: '#sk = :conn',
+        ProjectionExpression: '#id',
+        ExpressionAttributeNames: { '#sk': SK, '#id': 'connectionId' },
+        ExpressionAttributeValues: { ':conn': CONNECTION_SORT_KEY },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) yield item.connectionId as string;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   async join(group: string, connectionId: string): Promise<void> {
@@ -210,9 +210,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         ExpressionAttributeNames: { '#ttl': TTL },
       }),
     );
-    if (!connection) {
-      throw new Error(`join(${JSON.stringify(group)}): connection ${connectionId} is not saved`);
-    }
+    if (!connection) throw new ConnectionNotSavedError(connectionId, group);
     await this.#client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -243,24 +241,22 @@ export class DynamoDbConnectionStore implements ConnectionStore {
 
   async *members(group: string): AsyncIterable<string> {
     checkId('group', group);
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: GROUP_INDEX,
-          KeyConditionExpression: '#g = :g',
-          ProjectionExpression: '#c',
-          ExpressionAttributeNames: { '#g': GSI1PK, '#c': GSI1SK },
-          ExpressionAttributeValues: { ':g': groupKey(group) },
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.#client },
+      {
+        TableName: this.tableName,
+        IndexName: GROUP_INDEX,
+        KeyConditionExpression: '#g = :g',
+        ProjectionExpression: '#c',
+        ExpressionAttributeNames: { '#g': GSI1PK, '#c': GSI1SK },
+        ExpressionAttributeValues: { ':g': groupKey(group) },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         yield (item[GSI1SK] as string).slice(CONNECTION_PREFIX.length);
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   #ttlFor(connectedAt: number): number {
@@ -269,23 +265,21 @@ export class DynamoDbConnectionStore implements ConnectionStore {
 
   /** The keys of a connection's item and its memberships, page by page. */
   async *#itemKeysOf(connectionId: string): AsyncIterable<Key> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ProjectionExpression: '#pk, #sk',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': connectionKey(connectionId) },
-          // A membership joined a moment ago must not be left behind.
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.#client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ProjectionExpression: '#pk, #sk',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': connectionKey(connectionId) },
+        // A membership joined a moment ago must not be left behind.
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) yield { [PK]: item[PK] as string, [SK]: item[SK] as string };
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   async #deleteBatch(keys: Key[]): Promise<void> {
@@ -297,10 +291,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
       const left = UnprocessedItems?.[this.tableName] ?? [];
       if (left.length === 0) return;
       if (attempt >= this.#batchWriteAttempts) {
-        throw new Error(
-          `BatchWriteItem on ${this.tableName} left ${left.length} of ${keys.length} deletes unprocessed after ${attempt} attempts`,
-          { cause: { package: 'aws-framework', data: { tableName: this.tableName, unprocessed: left } } },
-        );
+        const unprocessedKeys = left.map((request) => request.DeleteRequest?.Key as Key);
+        throw new UnprocessedItemsError(this.tableName, unprocessedKeys, keys.length, attempt);
       }
       requests = left as typeof requests;
       // Unprocessed items mean the table is throttling: back off (full jitter) before trying again.
@@ -341,14 +333,14 @@ class BatchDeleter {
 }
 
 function documentClient(client: DynamoDBClient | DynamoDBDocumentClient): DynamoDBDocumentClient {
-  // The name too: a second copy of lib-dynamodb in node_modules fails `instanceof`.
-  if (client instanceof DynamoDBDocumentClient || client.constructor.name === 'DynamoDBDocumentClient') {
-    return client as DynamoDBDocumentClient;
-  }
-  // from() writes its options into the shared client's config; passing what is there already keeps
-  // a document client the app made from the same client working as it did. save() needs no option.
+  if (client instanceof DynamoDBDocumentClient) return client;
+  // A DynamoDBClient, or a document client from a second copy of lib-dynamodb in node_modules
+  // (which fails `instanceof`, and with it the paginators' own check). from() shares the client's
+  // config and middleware stack and writes its options into that config: passing what is there
+  // already keeps a document client the app made from the same client working as it did, and
+  // keeps the second copy's marshalling options. save() needs no option.
   const { translateConfig } = client.config as { translateConfig?: TranslateConfig };
-  return DynamoDBDocumentClient.from(client, translateConfig);
+  return DynamoDBDocumentClient.from(client as DynamoDBClient, translateConfig);
 }
 
 function connectionKey(connectionId: string): string {

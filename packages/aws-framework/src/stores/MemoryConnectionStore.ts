@@ -1,4 +1,5 @@
 import { type ConnectionStore, checkConnection, checkId, type StoredConnection } from './ConnectionStore.js';
+import { ConnectionNotSavedError } from './errors.js';
 
 /**
  * Connections in this process's memory: for the local gateway, tests, and single-process servers.
@@ -39,9 +40,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   async join(group: string, connectionId: string): Promise<void> {
     checkId('group', group);
     checkId('connectionId', connectionId);
-    if (!this.#connections.has(connectionId)) {
-      throw new Error(`join(${JSON.stringify(group)}): connection ${connectionId} is not saved`);
-    }
+    if (!this.#connections.has(connectionId)) throw new ConnectionNotSavedError(connectionId, group);
     const members = this.#groups.get(group) ?? new Set<string>();
     this.#groups.set(group, members.add(connectionId));
     const groups = this.#groupsOf.get(connectionId) ?? new Set<string>();

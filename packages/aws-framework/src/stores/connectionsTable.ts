@@ -7,6 +7,7 @@ import {
   type DynamoDBClientConfig,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { TableNotActiveError } from './errors.js';
 
 /**
  * The attribute and index names of the connections table, for infrastructure code (a CDK stack, a
@@ -146,9 +147,7 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string, maxWai
     const indexes = Table?.GlobalSecondaryIndexes ?? [];
     if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
     if (Date.now() + delay > deadline) {
-      throw new Error(`Table ${tableName} is not ACTIVE after ${maxWaitSeconds} s (${Table?.TableStatus})`, {
-        cause: { package: 'aws-framework', data: { tableName, status: Table?.TableStatus } },
-      });
+      throw new TableNotActiveError(tableName, Table?.TableStatus, maxWaitSeconds);
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

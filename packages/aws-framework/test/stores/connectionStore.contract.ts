@@ -1,5 +1,7 @@
 import type { ConnectionStore } from 'aws-framework';
 import { beforeEach, describe, expect, it } from 'vitest';
+// From the source until the main entry point exports it (the DynamoDB subpath already does).
+import { ConnectionNotSavedError } from '../../src/stores/errors.js';
 
 export async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const items: string[] = [];
@@ -119,8 +121,18 @@ export function describeConnectionStoreContract(
       expect(await collect(store.members('roo'))).toEqual(['c']);
     });
 
-    it('rejects joining a group with a connection that is not saved', async () => {
-      await expect(store.join('room', 'ghost')).rejects.toThrow(/not saved/);
+    it('rejects joining a group with a connection that is not saved, with a ConnectionNotSavedError', async () => {
+      const error = await store.join('room', 'ghost').catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(ConnectionNotSavedError);
+      expect(error).toMatchObject({
+        name: 'ConnectionNotSavedError',
+        connectionId: 'ghost',
+        group: 'room',
+        message: 'join("room"): connection ghost is not saved',
+      });
+      await store.save({ connectionId: 'gone', connectedAt });
+      await store.remove('gone');
+      await expect(store.join('room', 'gone')).rejects.toThrow(ConnectionNotSavedError);
       expect(await collect(store.members('room'))).toEqual([]);
     });
 
