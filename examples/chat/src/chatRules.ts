@@ -8,7 +8,7 @@ export const MAX_NAME_LENGTH = 32;
 export const MAX_ROOM_LENGTH = 32;
 export const MAX_MESSAGE_LENGTH = 1_000;
 
-export const USAGE = 'Send {"action":"sendMessage","message":"..."} to talk to your room';
+export const USAGE = 'Send {"action":"sendMessage","payload":{"text":"..."}} to talk to your room';
 
 const ROOM_PATTERN = /^[A-Za-z0-9 _-]+$/;
 
@@ -47,18 +47,6 @@ export function checkMember(name: unknown, room: string | null | undefined): Che
     };
   }
   return { ok: true, value: { name: checkedName.value, room: checkedRoom } };
-}
-
-/** The `message` of a `sendMessage` body. */
-export function checkMessage(body: unknown): Checked<string> {
-  const message = (body as { message?: unknown } | null | undefined)?.message;
-  if (typeof message !== 'string' || message.trim() === '') {
-    return { ok: false, message: 'message is required: a non-empty string' };
-  }
-  if (message.length > MAX_MESSAGE_LENGTH) {
-    return { ok: false, message: `message must be at most ${MAX_MESSAGE_LENGTH} characters` };
-  }
-  return { ok: true, value: message };
 }
 
 /** The member a stored connection's data describes, if it is one. */

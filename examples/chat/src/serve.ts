@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ConnectionStore } from 'aws-framework';
 import { startLocalGateway } from 'aws-framework-local';
+import { CHAT_ROUTES, HEARTBEAT_ROUTE } from './contract.js';
 import { createChatAuthorizer } from './createChatAuthorizer.js';
 import { createChatHandler } from './createChatHandler.js';
 import { CHAT_IDENTITY_SOURCE } from './issueChatToken.js';
@@ -67,6 +68,9 @@ const secret = process.env.TOKEN_SECRET ?? randomBytes(32).toString('base64url')
 const gateway = await startLocalGateway({
   handler: createChatHandler(store),
   authorizer: { handler: createChatAuthorizer({ secret }), identitySource: CHAT_IDENTITY_SOURCE },
+  // As the stack deploys it: the chat's routes on its Lambda, the page's heartbeat on a MOCK route.
+  routeKeys: CHAT_ROUTES.filter((key) => !key.startsWith('$')),
+  mockRoutes: [HEARTBEAT_ROUTE],
   port: values['gateway-port'] ? Number(values['gateway-port']) : port === 0 ? 0 : port + 1,
   host: values.host,
   logger: { info: (line) => console.log(line), error: (line) => console.error(line) },

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildChatPage } from './buildChatPage.js';
 import { checkName } from './chatRules.js';
 import { CHAT_TOKEN_TTL_SECONDS, issueChatToken } from './issueChatToken.js';
 
@@ -34,7 +35,8 @@ const MAX_TOKEN_REQUEST_BYTES = 1_024;
 
 /**
  * The chat's page and its development sign-in, for `pnpm start`: a small HTTP server for the files
- * in `public/` and `POST /token` with `{ name }`, which answers `{ token, url, expiresIn }`: a
+ * in `public/`, the page's script bundled from `page/chat.ts` as it starts (`buildChatPage`), and
+ * `POST /token` with `{ name }`, which answers `{ token, url, expiresIn }`: a
  * short-lived HS256 token naming that person, and the gateway's WebSocket URL to use it on. The
  * local gateway's `staticDir` serves files only, so the page and its sign-in have their own port.
  *
@@ -57,6 +59,7 @@ export async function startChatPage(options: ChatPageOptions): Promise<ChatPage>
       ]),
   );
   files.set('/', files.get('/index.html')!);
+  files.set('/chat.js', { type: CONTENT_TYPES['.js']!, body: Buffer.from(await buildChatPage()) });
 
   const server = createServer(function chatPageRequest(request, response) {
     const { pathname } = new URL(request.url ?? '/', 'http://local');

@@ -1,11 +1,13 @@
-// The chat page in a real browser: Debian's chromium driven by playwright-core, two pages (two
-// browser contexts, so two separate users) on the local chat as `pnpm start` runs it: the page and
-// its sign-in on one port, the local gateway with the chat's $connect authorizer on another.
+// The chat page in a real browser: Debian's chromium driven by playwright-core, pages in browser
+// contexts of their own (so separate users) on the local chat as `pnpm start` runs it: the page,
+// bundled from page/chat.ts, and its sign-in on one port, the local gateway with the chat's
+// $connect authorizer, its routes and the MOCK heartbeat route on another.
 import { existsSync } from 'node:fs';
 import { MemoryConnectionStore } from 'aws-framework';
 import { type Browser, type BrowserContext, chromium, type Dialog, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalGateway, startLocalGateway } from '../../../packages/local-gateway/src/index.js';
+import { CHAT_ROUTES, HEARTBEAT_ROUTE } from '../src/contract.js';
 import { createChatAuthorizer } from '../src/createChatAuthorizer.js';
 import { createChatHandler } from '../src/createChatHandler.js';
 import { CHAT_IDENTITY_SOURCE } from '../src/issueChatToken.js';
@@ -25,6 +27,8 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
   let browser: Browser;
   let gateway: LocalGateway;
   let chatPage: ChatPage;
+  /** The same page, but its sign-in signs with a secret the gateway's authorizer does not know. */
+  let refusedPage: ChatPage;
   const store = new MemoryConnectionStore();
   const contexts: BrowserContext[] = [];
   const dialogs: string[] = [];
@@ -36,10 +40,17 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
     gateway = await startLocalGateway({
       handler: createChatHandler(store),
       authorizer: { handler: createChatAuthorizer({ secret }), identitySource: CHAT_IDENTITY_SOURCE },
+      routeKeys: CHAT_ROUTES.filter((key) => !key.startsWith('$')),
+      mockRoutes: [HEARTBEAT_ROUTE],
       port: 0,
       logger: false,
     });
     chatPage = await startChatPage({ webSocketUrl: gateway.url, secret, port: 0 });
+    refusedPage = await startChatPage({
+      webSocketUrl: gateway.url,
+      secret: 'a secret the gateway does not know, 32+ bytes',
+      port: 0,
+    });
     browser = await withTimeout(
       chromium.launch({
         executablePath: CHROMIUM,
@@ -56,18 +67,19 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
       10_000,
       'chromium to launch',
     );
-  }, 20_000);
+  }, 30_000);
 
   afterAll(async () => {
     for (const context of contexts.splice(0)) await context.close().catch(() => {});
     await browser?.close().catch(() => {});
     await chatPage?.close();
+    await refusedPage?.close();
     await gateway?.close();
   }, 15_000);
 
   const pageUrl = () => chatPage.url;
 
-  async function openPage(label: string): Promise<Page> {
+  async function openPage(label: string, url = pageUrl()): Promise<Page> {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
@@ -77,7 +89,7 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
       void dialog.dismiss().catch(() => {});
     });
     page.on('pageerror', (error) => pageErrors.push(`${label}: ${error.message}`));
-    await page.goto(pageUrl());
+    await page.goto(url);
     return page;
   }
 
@@ -104,6 +116,29 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
     await page.click('#send button[type=submit]');
   }
 
+  /** The names in `page`'s member list. */
+  function membersOf(page: Page): Promise<string[]> {
+    return page.$$eval('#members li', (items) => items.map((li) => li.textContent ?? ''));
+  }
+
+  /** Waits until `page`'s member list is exactly `names`. */
+  async function waitForMembers(page: Page, names: string[], ms = WAIT_MS): Promise<void> {
+    await expect
+      .poll(() => membersOf(page), { timeout: ms, interval: 50, message: `the member list to be ${names}` })
+      .toEqual(names);
+  }
+
+  /** Waits until `page` shows the notice `text`, `count` times. */
+  async function waitForNotice(page: Page, text: string, count = 1): Promise<void> {
+    await expect
+      .poll(() => page.locator('#messages li.notice', { hasText: text }).count(), {
+        timeout: WAIT_MS,
+        interval: 50,
+        message: `the notice "${text}" ${count} time(s)`,
+      })
+      .toBe(count);
+  }
+
   /** The chat lines shown on `page`, as [from, message]. */
   function linesOf(page: Page): Promise<[string | null, string | null][]> {
     return page.$$eval('#messages li.message', (items) =>
@@ -128,7 +163,7 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
   let alicePage: Page;
   let bobPage: Page;
 
-  it('lets two pages join a room and chat, showing the sender', async () => {
+  it('lets two pages join a room and chat, showing the sender and who is in the room', async () => {
     alicePage = await openPage('alice');
     bobPage = await openPage('bob');
     expect(await alicePage.title()).toBe('aws-framework chat');
@@ -136,8 +171,13 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
     expect(await alicePage.isDisabled('#message')).toBe(true);
 
     await joinAs(alicePage, 'alice', 'red');
+    await waitForMembers(alicePage, ['alice']);
     await joinAs(bobPage, 'bob', 'red');
     expect(await bobPage.isEnabled('#message')).toBe(true);
+    // bob asked who is here once connected; alice was told bob joined.
+    await waitForMembers(bobPage, ['alice', 'bob']);
+    await waitForMembers(alicePage, ['alice', 'bob']);
+    await waitForNotice(alicePage, 'bob joined');
 
     await say(alicePage, 'hello bob');
     await waitForLine(bobPage, 'alice', 'hello bob');
@@ -157,7 +197,7 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
     for (const page of [alicePage, bobPage]) {
       expect(await page.textContent('#messages')).toContain(XSS);
       expect(await page.locator('#messages img').count()).toBe(0);
-      expect(await page.locator('#messages li.message').last().textContent()).toBe(`alice${XSS}`);
+      expect((await linesOf(page)).at(-1)).toEqual(['alice', XSS]);
     }
     expect(dialogs).toEqual([]);
     await bobPage.screenshot({ path: '/tmp/chat-browser.png', fullPage: true });
@@ -175,6 +215,22 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
     expect(fired.message()).toBe('1');
     await fired.dismiss();
     await context.close();
+  });
+
+  it('updates the member list when a tab in the room closes, and tells who left', async () => {
+    const carolPage = await openPage('carol');
+    await joinAs(carolPage, 'carol', 'red');
+    await waitForMembers(carolPage, ['alice', 'bob', 'carol']);
+    await waitForMembers(alicePage, ['alice', 'bob', 'carol']);
+    await waitForMembers(bobPage, ['alice', 'bob', 'carol']);
+
+    // Closing the tab closes its WebSocket; the gateway runs $disconnect, which tells the room.
+    await carolPage.close();
+    await waitForMembers(alicePage, ['alice', 'bob']);
+    await waitForMembers(bobPage, ['alice', 'bob']);
+    await waitForNotice(alicePage, 'carol left');
+    await waitForNotice(bobPage, 'carol left');
+    expect(await connectionIdsNamed(store, 'carol')).toEqual([]);
   });
 
   it('reconnects on its own after the connection is dropped', async () => {
@@ -200,6 +256,11 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
     );
     await waitForText(bobPage, '#status', 'connected to red', 8_000);
     expect(await bobPage.evaluate('window.statusLog')).toEqual(['reconnecting…', 'connected to red']);
+    // alice saw bob leave and come back; bob's list is asked for again on the new connection.
+    await waitForNotice(alicePage, 'bob left');
+    await waitForNotice(alicePage, 'bob joined', 2);
+    await waitForMembers(alicePage, ['alice', 'bob']);
+    await waitForMembers(bobPage, ['alice', 'bob']);
     const newIds = await connectionIdsNamed(store, 'bob');
     expect(newIds).toHaveLength(1);
     expect(newIds[0]).not.toBe(bobId);
@@ -210,4 +271,39 @@ describe.skipIf(!haveChromium)('the chat page in chromium', () => {
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 15_000);
+
+  it('shows a connection the authorizer refuses as refused, and stops trying', async () => {
+    const page = await openPage('mallory', refusedPage.url);
+    await page.evaluate(`{
+      const status = document.getElementById('status');
+      window.statusLog = [];
+      new MutationObserver(() => window.statusLog.push(status.textContent))
+        .observe(status, { childList: true, characterData: true, subtree: true });
+    }`);
+    await page.fill('#name', 'mallory');
+    await page.fill('#room', 'red');
+    await page.click('#join button[type=submit]');
+    // Each token is refused 401; after three handshakes in a row that never opened, the page gives up.
+    await waitForText(page, '#status', 'refused', 8_000);
+    expect(await page.evaluate('window.statusLog')).toEqual(['connecting…', 'refused']);
+    expect(await page.locator('#messages li.error', { hasText: 'refused' }).count()).toBe(1);
+    expect(await page.isDisabled('#message')).toBe(true);
+    expect(await membersOf(page)).toEqual([]);
+    expect(await connectionIdsNamed(store, 'mallory')).toEqual([]);
+    // Stopped for good: still refused a while later, no further attempts.
+    await sleep(1_000);
+    expect(await page.textContent('#status')).toBe('refused');
+    expect(pageErrors).toEqual([]);
+  }, 15_000);
+
+  it('shows a sign-in the server refuses as an error, without connecting', async () => {
+    const page = await openPage('blank');
+    await page.fill('#name', '   ');
+    await page.click('#join button[type=submit]');
+    await waitForText(page, '#status', 'disconnected');
+    await expect
+      .poll(() => page.locator('#messages li.error').allTextContents(), { timeout: WAIT_MS, interval: 50 })
+      .toEqual(['name is required: a non-empty string']);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 // The chat end to end: real `ws` clients through the local gateway (its WebSocket server, its
-// $connect authorizer and its management API), for both versions of the chat, each on a fresh
-// in-memory store. Every client signs in with a token, as the page does.
+// $connect authorizer, its management API and the MOCK heartbeat route), for both versions of the
+// chat, each on a fresh in-memory store. Every client signs in with a token, as the page does, and
+// speaks the contract's wire format: action frames in, event and reply frames out.
 import { type ConnectionStore, MemoryConnectionStore } from 'aws-framework';
 import { createLambdaContext, createMessageEvent } from 'aws-framework/testing';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -9,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { type LocalGateway, startLocalGateway } from '../../../packages/local-gateway/src/index.js';
 import { ChatLambda } from '../src/ChatLambda.js';
 import { MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, USAGE } from '../src/chatRules.js';
+import { CHAT_ROUTES, HEARTBEAT_ROUTE } from '../src/contract.js';
 import { createChatAuthorizer } from '../src/createChatAuthorizer.js';
 import { createChatHandler } from '../src/createChatHandler.js';
 import { CHAT_IDENTITY_SOURCE, issueChatToken } from '../src/issueChatToken.js';
@@ -68,13 +70,38 @@ const track = (ws: WebSocket) => {
   sockets.push(ws);
 };
 
+/** The gateway as `pnpm start` and the stack configure it: the chat's routes, `ping` on a MOCK integration. */
+const gatewayOptions = {
+  authorizer,
+  routeKeys: CHAT_ROUTES.filter((key) => !key.startsWith('$')),
+  mockRoutes: [HEARTBEAT_ROUTE],
+  port: 0,
+  logger: false as const,
+};
+
+/** A `message` event frame as every member of the room receives it. */
+const message = (from: string, text: string) => ({
+  event: 'message',
+  payload: { from, text, at: expect.any(Number) },
+});
+
 describe.each(versions)('the chat, $version, through the local gateway', ({ makeHandler }) => {
   let store: MemoryConnectionStore;
   let gateway: LocalGateway;
+  let invocations: string[];
 
   async function start(): Promise<void> {
     store = new MemoryConnectionStore();
-    gateway = await startLocalGateway({ handler: makeHandler(store), authorizer, port: 0, logger: false });
+    invocations = [];
+    const handler = makeHandler(store);
+    gateway = await startLocalGateway({
+      ...gatewayOptions,
+      // Every invocation's route key, to prove which frames reached the Lambda.
+      handler: (event: { requestContext: { routeKey: string } }, context: unknown) => {
+        invocations.push(event.requestContext.routeKey);
+        return handler(event, context);
+      },
+    });
     gateways.push(gateway);
   }
 
@@ -97,10 +124,15 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
       expect(client.pending, `unread frames: ${client.history.join(' | ')}`).toBe(0);
   }
 
+  /** alice and bob in red (alice told that bob joined), carol alone in blue. */
   async function threeClients() {
     await start();
     const alice = await join('alice', 'red');
     const bob = await join('bob', 'red');
+    expect(await alice.next()).toEqual({
+      event: 'joined',
+      payload: { name: 'bob', names: ['alice', 'bob'] },
+    });
     const carol = await join('carol', 'blue');
     return { alice, bob, carol };
   }
@@ -114,17 +146,82 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     );
     expect(await collect(store.members('blue'))).toEqual([await idOf('carol')]);
 
-    await alice.send({ action: 'sendMessage', message: 'hi red' });
-    expect(await alice.next()).toEqual({ from: 'alice', message: 'hi red' });
-    expect(await bob.next()).toEqual({ from: 'alice', message: 'hi red' });
+    await alice.send({ action: 'sendMessage', payload: { text: 'hi red' } });
+    const received = await alice.next();
+    expect(received).toEqual(message('alice', 'hi red'));
+    expect(await bob.next()).toEqual(received);
     await expectSilence(alice, bob, carol);
     expect(carol.history).toEqual([]);
 
-    await carol.send({ action: 'sendMessage', message: 'anyone in blue?' });
-    expect(await carol.next()).toEqual({ from: 'carol', message: 'anyone in blue?' });
+    await carol.send({ action: 'sendMessage', payload: { text: 'anyone in blue?' } });
+    expect(await carol.next()).toEqual(message('carol', 'anyone in blue?'));
     await expectSilence(alice, bob, carol);
-    expect(alice.history).toHaveLength(1);
+    expect(alice.history).toHaveLength(2);
     expect(bob.history).toHaveLength(1);
+  });
+
+  it("stamps a message with the server's time", async () => {
+    await start();
+    const dan = await join('dan', 'red');
+    const before = Date.now();
+    await dan.send({ action: 'sendMessage', payload: { text: 'what time is it?' } });
+    const { payload } = (await dan.next()) as { payload: { at: number } };
+    expect(payload.at).toBeGreaterThanOrEqual(before);
+    expect(payload.at).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('answers a request with its reply frame, after the message went to the room', async () => {
+    const { alice, bob } = await threeClients();
+    await alice.send({ action: 'sendMessage', payload: { text: 'did you get this?' }, id: 'r1' });
+    const received = (await alice.next()) as { payload: { at: number } };
+    expect(received).toEqual(message('alice', 'did you get this?'));
+    expect(await alice.next()).toEqual({ reply: 'r1', ok: true, payload: { at: received.payload.at } });
+    expect(await bob.next()).toEqual(received);
+    await expectSilence(alice, bob);
+  });
+
+  it('answers a members request with everyone in the room, each name once', async () => {
+    const { alice, bob, carol } = await threeClients();
+    await alice.send({ action: 'members', id: 'who' });
+    expect(await alice.next()).toEqual({ reply: 'who', ok: true, payload: { names: ['alice', 'bob'] } });
+    await carol.send({ action: 'members', payload: {}, id: '7' });
+    expect(await carol.next()).toEqual({ reply: '7', ok: true, payload: { names: ['carol'] } });
+
+    // A second tab of bob's: the others are told, the list names him once.
+    const bobAgain = await join('bob', 'red');
+    const joined = { event: 'joined', payload: { name: 'bob', names: ['alice', 'bob'] } };
+    expect(await alice.next()).toEqual(joined);
+    expect(await bob.next()).toEqual(joined);
+    await bobAgain.send({ action: 'members', id: 'me' });
+    expect(await bobAgain.next()).toEqual({ reply: 'me', ok: true, payload: { names: ['alice', 'bob'] } });
+    await expectSilence(alice, bob, bobAgain, carol);
+  });
+
+  it('tells the room who joined and who left, with everyone in it now, and no other room', async () => {
+    await start();
+    const alice = await join('alice', 'red');
+    const carol = await join('carol', 'blue');
+    const bob = await join('bob', 'red');
+    expect(await alice.next()).toEqual({
+      event: 'joined',
+      payload: { name: 'bob', names: ['alice', 'bob'] },
+    });
+    const dan = await join('dan', 'red');
+    const withDan = { event: 'joined', payload: { name: 'dan', names: ['alice', 'bob', 'dan'] } };
+    expect(await alice.next()).toEqual(withDan);
+    expect(await bob.next()).toEqual(withDan);
+
+    // Closing a tab: its $disconnect tells the others.
+    const bobId = await idOf('bob');
+    await bob.close();
+    const left = { event: 'left', payload: { name: 'bob', names: ['alice', 'dan'] } };
+    expect(await alice.next()).toEqual(left);
+    expect(await dan.next()).toEqual(left);
+    expect(await store.get(bobId)).toBeUndefined();
+    await expectSilence(alice, dan, carol);
+    expect(carol.history).toEqual([]);
+    // The one joining is not told of itself: its members request says who is there.
+    expect(dan.history).toHaveLength(1);
   });
 
   it('joins the lobby when no room is given', async () => {
@@ -134,8 +231,8 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     expect((await store.get(id))?.data).toEqual({ name: 'dan', room: 'lobby' });
     expect(await collect(store.members('lobby'))).toEqual([id]);
 
-    await dan.send({ action: 'sendMessage', message: 'hello?' });
-    expect(await dan.next()).toEqual({ from: 'dan', message: 'hello?' });
+    await dan.send({ action: 'sendMessage', payload: { text: 'hello?' } });
+    expect(await dan.next()).toEqual(message('dan', 'hello?'));
   });
 
   it('refuses a connection without a token with HTTP 401, before the chat is asked', async () => {
@@ -145,6 +242,7 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
       expect(refusal, query).toEqual({ status: 401, body: '{"message":"Unauthorized"}' });
     }
     expect(await collect(store.list())).toEqual([]);
+    expect(invocations).toEqual([]);
   });
 
   it('refuses a forged, expired or malformed token with HTTP 401', async () => {
@@ -171,13 +269,22 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await start();
     const alice = await openClient(`${gateway.url}${signedIn('alice', 'red', { name: 'mallory' })}`, track);
     const bob = await join('bob', 'red');
+    expect(await alice.next()).toEqual({
+      event: 'joined',
+      payload: { name: 'bob', names: ['alice', 'bob'] },
+    });
     expect(await connectionIdsNamed(store, 'mallory')).toEqual([]);
     expect((await store.get(await idOf('alice')))?.data).toEqual({ name: 'alice', room: 'red' });
 
-    await alice.send({ action: 'sendMessage', message: 'it is me', from: 'mallory', name: 'mallory' });
-    expect(await bob.next()).toEqual({ from: 'alice', message: 'it is me' });
-    expect(await alice.next()).toEqual({ from: 'alice', message: 'it is me' });
+    await alice.send({
+      action: 'sendMessage',
+      payload: { text: 'it is me', from: 'mallory', name: 'mallory' },
+      from: 'mallory',
+    });
+    expect(await bob.next()).toEqual(message('alice', 'it is me'));
+    expect(await alice.next()).toEqual(message('alice', 'it is me'));
   });
+
   it('refuses the upgrade with HTTP 400 for a token naming someone over the limit, saving nothing', async () => {
     await start();
     const name = 'n'.repeat(MAX_NAME_LENGTH + 1);
@@ -192,35 +299,66 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     expect(await collect(store.list())).toHaveLength(1);
   });
 
-  it('answers a sendMessage without a message with an error to the sender only', async () => {
+  it('answers a request whose payload the contract refuses with 422 and the issues, to the sender only', async () => {
     const { alice, bob, carol } = await threeClients();
-    await alice.send({ action: 'sendMessage' });
-    expect(await alice.next()).toEqual({ error: expect.stringContaining('message is required') });
+    await alice.send({ action: 'sendMessage', id: 'a' });
+    expect(await alice.next()).toEqual({
+      reply: 'a',
+      ok: false,
+      error: { status: 422, message: 'Invalid message', issues: [expect.objectContaining({ path: [] })] },
+    });
+    await alice.send({ action: 'sendMessage', payload: { text: '   ' }, id: 'b' });
+    expect(await alice.next()).toEqual({
+      reply: 'b',
+      ok: false,
+      error: {
+        status: 422,
+        message: 'Invalid message',
+        issues: [{ path: ['text'], message: 'text must not be blank' }],
+      },
+    });
     await expectSilence(alice, bob, carol);
     expect(bob.history).toEqual([]);
     expect(carol.history).toEqual([]);
   });
 
-  it('answers a message over the limit with an error to the sender only', async () => {
+  it('sends nothing back for a one-way send the contract refuses, and delivers nothing', async () => {
     const { alice, bob, carol } = await threeClients();
-    const message = 'm'.repeat(MAX_MESSAGE_LENGTH + 1);
-    expect(message).toHaveLength(1001);
-    await bob.send({ action: 'sendMessage', message });
-    expect(await bob.next()).toEqual({ error: 'message must be at most 1000 characters' });
+    await alice.send({ action: 'sendMessage' });
+    await alice.send({ action: 'sendMessage', payload: { text: 42 } });
+    await alice.send({ action: 'sendMessage', message: 'the old format' });
     await expectSilence(alice, bob, carol);
-    expect(alice.history).toEqual([]);
+    expect(alice.history).toHaveLength(1);
+    expect(bob.history).toEqual([]);
+  });
+
+  it('answers a message over the limit with 422, and delivers one of exactly the limit', async () => {
+    const { alice, bob, carol } = await threeClients();
+    const text = 'm'.repeat(MAX_MESSAGE_LENGTH + 1);
+    expect(text).toHaveLength(1001);
+    await bob.send({ action: 'sendMessage', payload: { text }, id: 'long' });
+    expect(await bob.next()).toEqual({
+      reply: 'long',
+      ok: false,
+      error: {
+        status: 422,
+        message: 'Invalid message',
+        issues: [{ path: ['text'], message: 'text must be at most 1000 characters' }],
+      },
+    });
+    await expectSilence(alice, bob, carol);
+    expect(alice.history).toHaveLength(1);
     expect(carol.history).toEqual([]);
 
-    // Exactly the limit is delivered.
-    await bob.send({ action: 'sendMessage', message: message.slice(1) });
-    expect(await alice.next()).toEqual({ from: 'bob', message: message.slice(1) });
-    expect(await bob.next()).toEqual({ from: 'bob', message: message.slice(1) });
+    await bob.send({ action: 'sendMessage', payload: { text: text.slice(1) } });
+    expect(await alice.next()).toEqual(message('bob', text.slice(1)));
+    expect(await bob.next()).toEqual(message('bob', text.slice(1)));
   });
 
   it('tells the sender how to use the chat for an unknown action, and no one else', async () => {
     const { alice, bob, carol } = await threeClients();
     await alice.send({ action: 'dance' });
-    expect(await alice.next()).toEqual({ help: USAGE });
+    expect(await alice.next()).toEqual({ event: 'help', payload: { usage: USAGE } });
     await expectSilence(alice, bob, carol);
     expect(bob.history).toEqual([]);
     expect(carol.history).toEqual([]);
@@ -230,10 +368,20 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
   it('tells the sender how to use the chat for a frame that is not JSON', async () => {
     const { alice, bob, carol } = await threeClients();
     await alice.send('hello, is this thing on?');
-    expect(await alice.next(1_000)).toEqual({ help: USAGE });
+    expect(await alice.next(1_000)).toEqual({ event: 'help', payload: { usage: USAGE } });
     await expectSilence(alice, bob, carol);
     expect(bob.history).toEqual([]);
     expect(carol.history).toEqual([]);
+  });
+
+  it("answers the client's heartbeat on the MOCK route ping: no Lambda runs, nothing comes back", async () => {
+    const { alice, bob } = await threeClients();
+    const before = invocations.length;
+    await alice.send({ action: 'ping' });
+    await alice.send({ action: 'ping' });
+    await expectSilence(alice, bob);
+    expect(invocations.length).toBe(before);
+    expect(alice.history).toHaveLength(1);
   });
 
   it('refuses a room outside the rules with HTTP 400, and takes a blank room as the default', async () => {
@@ -245,31 +393,22 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     expect((await store.get(await idOf('dan')))?.data).toEqual({ name: 'dan', room: 'lobby' });
   });
 
-  it('answers a blank message with an error, and a sender the store forgot with "reconnect"', async () => {
+  it('answers a request from a sender the store forgot with 410 "reconnect"', async () => {
     const { alice, bob } = await threeClients();
-    await alice.send({ action: 'sendMessage', message: '   ' });
-    expect(await alice.next()).toEqual({ error: expect.stringContaining('message is required') });
-
     await store.remove(await idOf('alice'));
-    await alice.send({ action: 'sendMessage', message: 'am I here?' });
-    expect(await alice.next()).toEqual({ error: expect.stringContaining('reconnect') });
+    await alice.send({ action: 'sendMessage', payload: { text: 'am I here?' }, id: 'x' });
+    expect(await alice.next()).toEqual({
+      reply: 'x',
+      ok: false,
+      error: { status: 410, message: expect.stringContaining('reconnect') },
+    });
+    await alice.send({ action: 'members', id: 'y' });
+    expect(await alice.next()).toEqual({
+      reply: 'y',
+      ok: false,
+      error: { status: 410, message: expect.stringContaining('reconnect') },
+    });
     await expectSilence(alice, bob);
-    expect(bob.history).toEqual([]);
-  });
-
-  it('removes a connection from the store when its client closes ($disconnect)', async () => {
-    const { alice, bob, carol } = await threeClients();
-    const bobId = await idOf('bob');
-    await bob.close();
-    await waitUntil(
-      async () => (await store.get(bobId)) === undefined,
-      "bob's connection to leave the store",
-    );
-    expect(await collect(store.members('red'))).toEqual([await idOf('alice')]);
-
-    await alice.send({ action: 'sendMessage', message: 'bob?' });
-    expect(await alice.next()).toEqual({ from: 'alice', message: 'bob?' });
-    await expectSilence(alice, carol);
     expect(bob.history).toEqual([]);
   });
 
@@ -281,9 +420,9 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await store.join('red', ghost);
     expect(await collect(store.members('red'))).toContain(ghost);
 
-    await alice.send({ action: 'sendMessage', message: 'who is here?' });
-    expect(await alice.next()).toEqual({ from: 'alice', message: 'who is here?' });
-    expect(await bob.next()).toEqual({ from: 'alice', message: 'who is here?' });
+    await alice.send({ action: 'sendMessage', payload: { text: 'who is here?' } });
+    expect(await alice.next()).toEqual(message('alice', 'who is here?'));
+    expect(await bob.next()).toEqual(message('alice', 'who is here?'));
     await waitUntil(
       async () => (await store.get(ghost)) === undefined,
       'the vanished connection to be pruned',
@@ -295,9 +434,9 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await expectSilence(alice, bob, carol);
 
     // The room goes on working for the others.
-    await bob.send({ action: 'sendMessage', message: 'still here' });
-    expect(await alice.next()).toEqual({ from: 'bob', message: 'still here' });
-    expect(await bob.next()).toEqual({ from: 'bob', message: 'still here' });
+    await bob.send({ action: 'sendMessage', payload: { text: 'still here' } });
+    expect(await alice.next()).toEqual(message('bob', 'still here'));
+    expect(await bob.next()).toEqual(message('bob', 'still here'));
   });
 });
 
@@ -305,7 +444,7 @@ describe('the class version called directly', () => {
   it("answers an event without a connection ID with 400 'Missing connection ID', touching nothing", async () => {
     const store = new MemoryConnectionStore();
     const event = createMessageEvent(
-      { action: 'sendMessage', message: 'hi' },
+      { action: 'sendMessage', payload: { text: 'hi' } },
       { requestContext: { connectionId: undefined } },
     );
     expect(event.requestContext.connectionId).toBeUndefined();
@@ -325,13 +464,18 @@ describe('the Lambda entry points, on the store their environment names (memory 
   ])('%s chats through the gateway', async (_name, load) => {
     expect(process.env.TABLE_NAME ?? '', 'these tests need the in-memory store').toBe('');
     const { handler } = await load();
-    const gateway = await startLocalGateway({ handler, authorizer, port: 0, logger: false });
+    const gateway = await startLocalGateway({ ...gatewayOptions, handler });
     gateways.push(gateway);
     const room = `room-${Math.random().toString(36).slice(2, 8)}`;
     const dave = await openClient(`${gateway.url}${signedIn('dave', room)}`, track);
     const erin = await openClient(`${gateway.url}${signedIn('erin', room)}`, track);
-    await erin.send({ action: 'sendMessage', message: 'hi dave' });
-    expect(await dave.next(WAIT_MS)).toEqual({ from: 'erin', message: 'hi dave' });
-    expect(await erin.next(WAIT_MS)).toEqual({ from: 'erin', message: 'hi dave' });
+    expect(await dave.next(WAIT_MS)).toEqual({
+      event: 'joined',
+      payload: { name: 'erin', names: ['dave', 'erin'] },
+    });
+    await erin.send({ action: 'sendMessage', payload: { text: 'hi dave' }, id: '1' });
+    expect(await dave.next(WAIT_MS)).toEqual(message('erin', 'hi dave'));
+    expect(await erin.next(WAIT_MS)).toEqual(message('erin', 'hi dave'));
+    expect(await erin.next(WAIT_MS)).toEqual({ reply: '1', ok: true, payload: { at: expect.any(Number) } });
   });
 });

@@ -134,14 +134,29 @@ async function joinAs(server: Server, name: string, room: string): Promise<ChatC
   return client;
 }
 
+const message = (from: string, text: string) => ({
+  event: 'message',
+  payload: { from, text, at: expect.any(Number) },
+});
+
 async function exchangeMessage(server: Server, room: string): Promise<void> {
   const alice = await joinAs(server, 'alice', room);
   const bob = await joinAs(server, 'bob', room);
-  await alice.send({ action: 'sendMessage', message: 'hello from the start script' });
-  expect(await bob.next()).toEqual({ from: 'alice', message: 'hello from the start script' });
-  expect(await alice.next()).toEqual({ from: 'alice', message: 'hello from the start script' });
-  await bob.send({ action: 'sendMessage', message: 'hi alice' });
-  expect(await alice.next()).toEqual({ from: 'bob', message: 'hi alice' });
+  expect(await alice.next()).toEqual({ event: 'joined', payload: { name: 'bob', names: ['alice', 'bob'] } });
+  await alice.send({ action: 'sendMessage', payload: { text: 'hello from the start script' } });
+  expect(await bob.next()).toEqual(message('alice', 'hello from the start script'));
+  expect(await alice.next()).toEqual(message('alice', 'hello from the start script'));
+  await bob.send({ action: 'sendMessage', payload: { text: 'hi alice' }, id: 'r' });
+  expect(await alice.next()).toEqual(message('bob', 'hi alice'));
+  expect(await bob.next()).toEqual(message('bob', 'hi alice'));
+  expect(await bob.next()).toEqual({ reply: 'r', ok: true, payload: { at: expect.any(Number) } });
+  await bob.send({ action: 'members', id: 'm' });
+  expect(await bob.next()).toEqual({ reply: 'm', ok: true, payload: { names: ['alice', 'bob'] } });
+  // The heartbeat route is a MOCK one, as on AWS: logged as such, no Lambda runs.
+  await alice.send({ action: 'ping' });
+  await bob.close();
+  expect(await alice.next()).toEqual({ event: 'left', payload: { name: 'bob', names: ['alice'] } });
+  expect(server.output()).toMatch(/ping \S+ mock/);
 }
 
 async function stop(server: Server): Promise<void> {
@@ -156,7 +171,7 @@ async function stop(server: Server): Promise<void> {
 }
 
 describe('pnpm start (examples/chat/src/serve.ts)', () => {
-  it('serves the page and chat.js, prints its URLs, chats in memory, and exits 0 on SIGTERM', async () => {
+  it('serves the page and its bundled chat.js, prints its URLs, chats in memory, and exits 0 on SIGTERM', async () => {
     const server = await startServer(['--port', '0']);
     const port = new URL(server.pageUrl).port;
     expect(port).not.toBe('0');
@@ -172,11 +187,16 @@ describe('pnpm start (examples/chat/src/serve.ts)', () => {
     expect(page.type).toContain('text/html');
     expect(page.text).toContain('<form id="join">');
     expect(page.text).toContain('id="messages"');
+    expect(page.text).toContain('id="members"');
     expect(page.text).toContain('<script type="module" src="chat.js">');
+    // page/chat.ts bundled as the server started: createClient and the contract, no imports left.
     const script = await fetchText(new URL('chat.js', server.pageUrl).href);
     expect(script.status).toBe(200);
     expect(script.type).toContain('javascript');
     expect(script.text).toContain('new WebSocket(');
+    expect(script.text).toContain('{"action":"ping"}');
+    expect(script.text).not.toMatch(/^import\b|\bfrom\s*["']aws-framework/m);
+    expect(script.text).toContain('sourceMappingURL=data:application/json');
 
     await exchangeMessage(server, 'red');
     // The gateway logs every invocation through the logger serve.ts gives it.

@@ -3,6 +3,7 @@ import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-l
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { CHAT_ROUTES, HEARTBEAT_ROUTE } from '../../src/contract.js';
 import { CHAT_IDENTITY_SOURCE, CHAT_TOKEN_AUDIENCE, CHAT_TOKEN_ISSUER } from '../../src/issueChatToken.js';
 import { bundledFunction } from './bundledFunction.js';
 import { ConnectionsTable } from './ConnectionsTable.js';
@@ -16,8 +17,8 @@ export const CHAT_HANDLER_ENTRY = fileURLToPath(new URL('../../src/handler.ts', 
 export const CHAT_AUTHORIZER_ENTRY = fileURLToPath(new URL('../../src/authorizer.ts', import.meta.url));
 /** Where the development secret is read from when neither `tokens` nor a context value says otherwise. */
 export const DEFAULT_TOKEN_SECRET_PARAMETER = '/aws-framework-chat/token-secret';
-/** Every route the chat answers; API Gateway selects among them by `$request.body.action`. */
-export const CHAT_ROUTES = ['$connect', '$disconnect', '$default', 'sendMessage'];
+/** Every route the chat's Lambda answers (its contract's actions among them); API Gateway selects by `$request.body.action`. */
+export { CHAT_ROUTES } from '../../src/contract.js';
 
 /**
  * Which tokens open a connection. The first two are for development: HS256 tokens the chat signs
@@ -69,7 +70,8 @@ export class ChatStack extends Stack {
     });
     this.backend = new WebSocketBackend(this, 'Chat', {
       entry: CHAT_HANDLER_ENTRY,
-      routes: CHAT_ROUTES,
+      routes: [...CHAT_ROUTES],
+      heartbeatRoute: HEARTBEAT_ROUTE,
       table: this.table,
       authorizer: { function: this.authorizerFunction, identitySource: CHAT_IDENTITY_SOURCE },
       ...bundling,

@@ -61,11 +61,11 @@ describe('the WebSocket API', () => {
     });
   });
 
-  it('has the four chat routes, each integrated with the chat Lambda, and the heartbeat route', () => {
-    expect(CHAT_ROUTES).toEqual(['$connect', '$disconnect', '$default', 'sendMessage']);
+  it("has the chat's routes, each integrated with the chat Lambda, and the heartbeat route", () => {
+    expect(CHAT_ROUTES).toEqual(['$connect', '$disconnect', '$default', 'sendMessage', 'members']);
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      ['$connect', '$default', '$disconnect', 'sendMessage', 'ping'].sort(),
+      ['$connect', '$default', '$disconnect', 'sendMessage', 'members', 'ping'].sort(),
     );
     for (const route of routes) {
       expect(route.Properties.ApiId).toEqual(apiRef());
@@ -95,6 +95,7 @@ describe('the WebSocket API', () => {
       $disconnect: ['NONE', undefined],
       $default: ['NONE', undefined],
       sendMessage: ['NONE', undefined],
+      members: ['NONE', undefined],
       ping: ['NONE', undefined],
     });
   });
@@ -421,7 +422,7 @@ describe('WebSocketBackend', () => {
     const made = authorizer?.(fn);
     const backend = new WebSocketBackend(scope, 'Api', {
       entry: CHAT_HANDLER_ENTRY,
-      routes: CHAT_ROUTES,
+      routes: [...CHAT_ROUTES],
       ...(made ? { authorizer: made } : {}),
       ...more,
     });
@@ -469,6 +470,7 @@ describe('WebSocketBackend', () => {
       $disconnect: ['NONE', undefined],
       $default: ['NONE', undefined],
       sendMessage: ['NONE', undefined],
+      members: ['NONE', undefined],
       ping: ['NONE', undefined],
     });
   });
@@ -490,7 +492,7 @@ describe('WebSocketBackend', () => {
     });
     const authorization = routeAuthorization(template);
     expect(authorization.$connect?.[0]).toBe('CUSTOM');
-    for (const route of ['$disconnect', '$default', 'sendMessage', 'ping']) {
+    for (const route of ['$disconnect', '$default', 'sendMessage', 'members', 'ping']) {
       expect(authorization[route]?.[0], route).toBe('NONE');
     }
   });
