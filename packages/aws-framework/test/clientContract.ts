@@ -8,8 +8,7 @@ export const testContract = defineContract({
     note: z.object({ text: z.string() }),
     shout: z.object({ text: z.string() }),
     slowEcho: z.object({ text: z.string(), ms: z.number() }),
-    silent: z.object({}),
-    fail: z.object({ text: z.string() }),
+    fail: z.object({ text: z.string().min(3, 'Too short') }),
   },
   events: {
     shouted: z.object({ text: z.string() }),

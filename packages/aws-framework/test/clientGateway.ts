@@ -98,12 +98,12 @@ export class ServerLog {
       .map((event) => event.requestContext.connectionId);
   }
 
-  /** The actions received, in order, with the connection each came on. */
+  /** The actions received (the body as the gateway delivered it, parsed), in order, with the connection each came on. */
   actions(): { connectionId: string; action: unknown; payload: unknown }[] {
     return this.events
       .filter((event) => event.requestContext.eventType === 'MESSAGE')
       .map((event) => {
-        const body = event.body as { action?: unknown; payload?: unknown };
+        const body = JSON.parse(event.body as string) as { action?: unknown; payload?: unknown };
         return {
           connectionId: event.requestContext.connectionId,
           action: body.action,

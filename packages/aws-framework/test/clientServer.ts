@@ -1,48 +1,44 @@
-// The API the client's tests talk to: a contract, and a Lambda answering it per the wire format
-// through the management API (context.send), as the server side of aws-framework does.
-import { webSocketLambda } from '../src/index.js';
+// The API the client's tests talk to: the test contract served by routes(contract, handlers), which
+// answers requests with reply frames through the management API (context.send), as on AWS.
+import type { Context } from 'aws-lambda';
+import { ROUTE_KEYS, routes, type WebSocketEvent, webSocketLambda } from '../src/index.js';
+import { testContract } from './clientContract.js';
 import type { ServerLog } from './clientGateway.js';
 
-export { testContract } from './clientContract.js';
+export { testContract };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface Body {
-  action: string;
-  payload: { text: string; ms?: number };
-  id?: string;
-}
-
 /**
- * `echo` and `slowEcho` reply with their payload, `shout` pushes a `shouted` event, `fail` answers
- * 422 with issues, `note` and `silent` answer nothing. A `$connect` with `?refuse` is refused 401.
+ * `echo` replies with its payload, `slowEcho` too after `ms`, `shout` emits a `shouted` event,
+ * `note` replies nothing (null to a request), `fail` is refused 422 by its schema unless its text
+ * has 3 characters. A `$connect` with `?refuse` is refused 401. Every event the gateway delivers is
+ * logged as it was delivered.
  */
 export function testHandler(log: ServerLog) {
-  return webSocketLambda<Body>(async (event, context) => {
-    log.events.push(event);
-    if (context.eventType === 'CONNECT') {
-      return event.queryStringParameters?.refuse === undefined ? undefined : { statusCode: 401 };
-    }
-    if (context.eventType !== 'MESSAGE' || !event.body) return;
-    const { action, payload, id } = event.body;
-    const toClient = (frame: unknown) => context.send(context.connectionId, frame);
-    if (action === 'echo' && id) await toClient({ reply: id, ok: true, payload });
-    if (action === 'slowEcho' && id) {
-      await sleep(payload.ms ?? 0);
-      await toClient({ reply: id, ok: true, payload: { text: payload.text } });
-    }
-    if (action === 'shout')
-      await toClient({ event: 'shouted', payload: { text: payload.text.toUpperCase() } });
-    if (action === 'fail' && id) {
-      await toClient({
-        reply: id,
-        ok: false,
-        error: {
-          status: 422,
-          message: 'Invalid message',
-          issues: [{ path: ['text'], message: 'Too short' }],
-        },
-      });
-    }
-  });
+  const handler = webSocketLambda(
+    routes(testContract, {
+      $connect: async (event) =>
+        event.queryStringParameters?.refuse === undefined ? undefined : { statusCode: 401 },
+      // Declared so that the gateway delivers $disconnect, which the tests read.
+      $disconnect: async () => {},
+      echo: async (event) => event.body,
+      slowEcho: async (event) => {
+        await sleep(event.body.ms);
+        return { text: event.body.text };
+      },
+      shout: async (event, context) => {
+        await context.emit(context.connectionId, 'shouted', { text: event.body.text.toUpperCase() });
+      },
+      note: async () => {},
+      fail: async () => {},
+    }),
+  );
+  const logged = (event: WebSocketEvent<unknown>, context: Context) => {
+    // A copy: the handler parses the body in place.
+    log.events.push(structuredClone(event));
+    return handler(event, context);
+  };
+  // The gateway reads the API's routes off the handler, as it would the routes(...) handler itself.
+  return Object.assign(logged, { [ROUTE_KEYS]: handler[ROUTE_KEYS] });
 }
