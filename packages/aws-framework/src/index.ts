@@ -30,6 +30,7 @@ export { ConnectionGoneError, ManagementApiError, PayloadTooLargeError } from '.
 export type { ConnectionInfo } from './connections/operations.js';
 export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
 export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
+export { ConnectionNotSavedError } from './stores/errors.js';
 export { MemoryConnectionStore } from './stores/MemoryConnectionStore.js';
 export { ROUTE_KEYS, type RouteHandler, type RouteTable, routes } from './websocket/routes.js';
 export type {

@@ -22,6 +22,7 @@ describe('the published package', () => {
       'BaseLambda',
       'BroadcastError',
       'ConnectionGoneError',
+      'ConnectionNotSavedError',
       'DEFAULT_BROADCAST_CONCURRENCY',
       'MAX_PAYLOAD_BYTES',
       'ManagementApiError',
@@ -54,6 +55,8 @@ describe('the published package', () => {
       'CONNECTIONS_TABLE_KEYS',
       'DEFAULT_TTL_MARGIN_SECONDS',
       'DynamoDbConnectionStore',
+      'TableNotActiveError',
+      'UnprocessedItemsError',
       'connectionsTableDefinition',
       'createConnectionsTable',
     ]);

@@ -1,7 +1,7 @@
 import type { ConnectionStore } from 'aws-framework';
-import { beforeEach, describe, expect, it } from 'vitest';
 // From the source until the main entry point exports it (the DynamoDB subpath already does).
-import { ConnectionNotSavedError } from '../../src/stores/errors.js';
+import { ConnectionNotSavedError } from 'aws-framework';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 export async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const items: string[] = [];
