@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoff } from '../src/client/backoff.js';
 import { ClientError, ClientRequestError, createClient } from '../src/client/index.js';
 import { testContract } from './clientServer.js';
@@ -57,6 +57,21 @@ describe('createClient options', () => {
     );
   });
 
+  it('throws a TypeError for a duration longer than timers run (2^31 - 1 ms), which would fire at once', () => {
+    expect(make({ heartbeatMs: Number.POSITIVE_INFINITY })).toThrow(
+      new TypeError('createClient: heartbeatMs must be at most 2147483647 ms, got Infinity'),
+    );
+    expect(make({ maxConnectionMs: 2 ** 31 })).toThrow('maxConnectionMs must be at most 2147483647 ms');
+  });
+
+  it("rejects a request whose timeoutMs is not a timer's duration, with a TypeError", async () => {
+    const client = createClient(testContract, { url, reconnect: false });
+    await expect(client.request('echo', { text: 'x' }, { timeoutMs: 0 })).rejects.toThrow(
+      new TypeError('createClient: timeoutMs must be a positive number, got 0'),
+    );
+    client.close();
+  });
+
   it('accepts heartbeatMs: false, reconnect: false and refusedAfter: Infinity', () => {
     expect(make({ heartbeatMs: false, reconnect: false })).not.toThrow();
     expect(make({ reconnect: { refusedAfter: Number.POSITIVE_INFINITY } })).not.toThrow();
@@ -70,6 +85,65 @@ describe('createClient options', () => {
     );
     // biome-ignore lint/suspicious/noExplicitAny: a caller without types
     expect(() => client.send('toString' as any, {})).toThrow('"toString" is not an action of the contract');
+    client.close();
+  });
+});
+
+/** A WebSocket whose every move the test makes: opening, closing, and what was sent. */
+class FakeWebSocket {
+  static made: FakeWebSocket[] = [];
+  readyState = 0;
+  readonly sent: string[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((message: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+
+  constructor(readonly url: string) {
+    FakeWebSocket.made.push(this);
+  }
+
+  send(data: string): void {
+    // As a browser does: a socket that is closing drops what is sent, without an error.
+    if (this.readyState === 1) this.sent.push(data);
+  }
+
+  close(): void {
+    this.readyState = 2;
+  }
+
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+
+  closedByServer(code = 1001): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason: '' });
+  }
+}
+
+describe('createClient on a scripted WebSocket', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    FakeWebSocket.made = [];
+  });
+
+  it('queues what is sent while the connection is closing, and sends it on the next one', async () => {
+    vi.stubGlobal('WebSocket', FakeWebSocket);
+    const client = createClient(testContract, { url, reconnect: { initialDelayMs: 1 } });
+    await vi.waitUntil(() => FakeWebSocket.made.length === 1);
+    const first = FakeWebSocket.made[0] as FakeWebSocket;
+    first.open();
+    // The server's close frame has come, its close event not yet.
+    first.readyState = 2;
+    client.send('note', { text: 'in between' });
+    expect(first.sent).toEqual([]);
+
+    first.closedByServer();
+    await vi.waitUntil(() => FakeWebSocket.made.length === 2);
+    const second = FakeWebSocket.made[1] as FakeWebSocket;
+    second.open();
+    expect(second.sent).toEqual(['{"action":"note","payload":{"text":"in between"}}']);
     client.close();
   });
 });

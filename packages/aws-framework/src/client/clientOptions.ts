@@ -80,6 +80,17 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** The longest delay timers honour: a longer one fires at once (and a heartbeat would spin). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Checks a duration in milliseconds, for a timer. */
+export function duration(name: string, value: number | undefined, fallback: number): number {
+  const ms = positive(name, value, fallback);
+  if (ms > MAX_TIMER_MS)
+    throw new TypeError(`createClient: ${name} must be at most ${MAX_TIMER_MS} ms, got ${ms}`);
+  return ms;
+}
+
 /** Checks the options once, when the client is created, and fills in the defaults. */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null)
@@ -93,17 +104,17 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   return {
     url: typeof url === 'string' ? () => url : url,
     protocols: options.protocols,
-    heartbeatMs: heartbeatMs === false ? false : positive('heartbeatMs', heartbeatMs, 540_000),
-    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 30_000),
+    heartbeatMs: heartbeatMs === false ? false : duration('heartbeatMs', heartbeatMs, 540_000),
+    requestTimeoutMs: duration('requestTimeoutMs', options.requestTimeoutMs, 30_000),
     reconnect: reconnect !== false,
-    initialDelayMs: positive(
+    initialDelayMs: duration(
       'reconnect.initialDelayMs',
       reconnect ? reconnect.initialDelayMs : undefined,
       500,
     ),
-    maxDelayMs: positive('reconnect.maxDelayMs', reconnect ? reconnect.maxDelayMs : undefined, 30_000),
+    maxDelayMs: duration('reconnect.maxDelayMs', reconnect ? reconnect.maxDelayMs : undefined, 30_000),
     refusedAfter: reconnect ? positive('reconnect.refusedAfter', reconnect.refusedAfter, 4) : 1,
-    maxConnectionMs: positive('maxConnectionMs', options.maxConnectionMs, 7_200_000),
+    maxConnectionMs: duration('maxConnectionMs', options.maxConnectionMs, 7_200_000),
     queueLimit: positive('queueLimit', options.queueLimit, 100),
   };
 }

@@ -7,7 +7,7 @@ import type {
   ReplyOutput,
 } from '../contract/index.js';
 import { backoff } from './backoff.js';
-import { type ClientOptions, resolveClientOptions } from './clientOptions.js';
+import { type ClientOptions, duration, resolveClientOptions } from './clientOptions.js';
 import { ClientError, ClientRequestError } from './errors.js';
 
 /**
@@ -121,6 +121,11 @@ export function createClient<C extends Contract>(contract: C, options: ClientOpt
 
   // A function, so that TypeScript does not narrow `status` across an await.
   const isClosed = () => status === 'closed';
+  /**
+   * The connection sends can go to now (readyState OPEN). Not one that is closing: its close event
+   * has yet to come, and a WebSocket drops what is sent meanwhile without a word.
+   */
+  const ready = () => (current?.readyState === 1 ? current : undefined);
 
   function setStatus(next: ClientStatus, error?: ClientError): void {
     if (next === status && next !== 'open') return;
@@ -208,7 +213,8 @@ export function createClient<C extends Contract>(contract: C, options: ClientOpt
 
   function heartbeat(): void {
     const wait = lastSentAt + (o.heartbeatMs as number) - Date.now();
-    if (wait <= 0 && current) transmit(current, PING);
+    const socket = ready();
+    if (wait <= 0 && socket) transmit(socket, PING);
     heartbeatTimer = setTimeout(heartbeat, wait > 0 ? wait : (o.heartbeatMs as number));
   }
 
@@ -302,7 +308,7 @@ export function createClient<C extends Contract>(contract: C, options: ClientOpt
         `"${action}" is over API Gateway's 32 KB frame limit (${MAX_FRAME_BYTES} bytes), which would close the connection (1009)`,
       );
     }
-    if (!current && queue.length >= o.queueLimit) {
+    if (!ready() && queue.length >= o.queueLimit) {
       throw new ClientError(
         'queue-full',
         `${o.queueLimit} frames already wait for the connection (queueLimit)`,
@@ -312,7 +318,8 @@ export function createClient<C extends Contract>(contract: C, options: ClientOpt
   }
 
   function dispatch(frame: string, id?: string): void {
-    if (current) transmit(current, frame, id);
+    const socket = ready();
+    if (socket) transmit(socket, frame, id);
     else queue.push({ frame, id });
   }
 
@@ -325,8 +332,9 @@ export function createClient<C extends Contract>(contract: C, options: ClientOpt
     send(action, payload) {
       dispatch(encode(action, payload));
     },
-    request(action, payload, { timeoutMs = o.requestTimeoutMs } = {}) {
+    request(action, payload, options) {
       return new Promise((resolve, reject) => {
+        const timeoutMs = duration('timeoutMs', options?.timeoutMs, o.requestTimeoutMs);
         const id = String(++lastId);
         const frame = encode(action, payload, id);
         const timer = setTimeout(
