@@ -102,8 +102,8 @@ function join(name: string, room: string): void {
     if (status === 'open') {
       setStatus(`connected to ${room}`, true);
       show('notice', `joined ${room} as ${name}`);
-      // Every connection starts afresh: who is here now.
-      current.request('members', {}).then(
+      // Every connection starts afresh: say hello (the others are told), and learn who is here.
+      current.request('hello', {}).then(
         ({ names }) => client === current && showMembers(names),
         (failed: Error) => show('error', failed.message),
       );

@@ -48,8 +48,8 @@ export class ChatLambda extends WebSocketLambda {
         break;
       case 'sendMessage':
         return this.handleSendMessage(event, connectionId);
-      case 'members':
-        return this.handleMembers(event, connectionId);
+      case 'hello':
+        return this.handleHello(event, connectionId);
       default:
         await this.sendMessage(connectionId, chatEvent('help', { usage: USAGE }));
     }
@@ -69,12 +69,6 @@ export class ChatLambda extends WebSocketLambda {
       data: { name, room },
     });
     await this.store.join(room, connectionId);
-    // The others only: this connection cannot be posted to before its $connect has answered.
-    await this.broadcast(
-      othersIn(this.store, room, connectionId),
-      chatEvent('joined', { name, names: await namesIn(this.store, room) }),
-      { store: this.store },
-    );
     return { statusCode: 200 };
   }
 
@@ -116,11 +110,17 @@ export class ChatLambda extends WebSocketLambda {
     return this.answer(connectionId, frame, { at });
   }
 
-  private async handleMembers(event: APIGatewayProxyEvent, connectionId: string): Promise<WebSocketResponse> {
+  private async handleHello(event: APIGatewayProxyEvent, connectionId: string): Promise<WebSocketResponse> {
     const frame = readFrame(event.body);
     const sender = memberOf((await this.store.get(connectionId))?.data);
     if (!sender) return this.answerError(connectionId, frame, GONE);
-    return this.answer(connectionId, frame, { names: await namesIn(this.store, sender.room) });
+    const names = await namesIn(this.store, sender.room);
+    await this.broadcast(
+      othersIn(this.store, sender.room, connectionId),
+      chatEvent('joined', { name: signedInName(event) ?? sender.name, names }),
+      { store: this.store },
+    );
+    return this.answer(connectionId, frame, { names });
   }
 
   private getAllConnections(room: string): AsyncIterable<string> {

@@ -14,11 +14,7 @@ export async function namesIn(store: ConnectionStore, room: string): Promise<str
   return [...names].sort((a, b) => a.localeCompare(b));
 }
 
-/**
- * The members of `room` but `connectionId`. During its `$connect` a connection cannot be posted to
- * yet (API Gateway answers 410 until the handshake completes, and a broadcast would prune it from
- * the store), so the one joining is told who is there by its own `members` request instead.
- */
+/** The members of `room` but `connectionId`: who to tell that `connectionId` joined. */
 export async function* othersIn(
   store: ConnectionStore,
   room: string,

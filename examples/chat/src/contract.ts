@@ -22,13 +22,18 @@ export const chatContract = defineContract({
         z.refine((text) => text.trim() !== '', 'text must not be blank'),
       ),
     }),
-    /** Who is in your room: a request, answered `{ names }`. A page asks once its connection opens. */
-    members: z.optional(z.object({})),
+    /**
+     * Says you are here: the others in your room are told `joined`, and a request is answered
+     * `{ names }`, everyone in it. A page says it each time its connection opens. Not part of
+     * `$connect`, which then stays as quick as a handshake should be: no post to anyone (nor to this
+     * connection, which API Gateway cannot post to before its `$connect` has answered).
+     */
+    hello: z.optional(z.object({})),
   },
   events: {
     /** A message to the room, `at` the server's time (ms since the epoch) when it was sent. */
     message: z.object({ from: z.string(), text: z.string(), at: z.number() }),
-    /** Someone joined your room; `names` is everyone in it now. */
+    /** Someone joined your room (said `hello`); `names` is everyone in it now. */
     joined: z.object({ name: z.string(), names }),
     /** Someone left your room (closed the tab, lost the connection); `names` is everyone still in it. */
     left: z.object({ name: z.string(), names }),
@@ -37,7 +42,7 @@ export const chatContract = defineContract({
   },
   replies: {
     sendMessage: z.object({ at: z.number() }),
-    members: z.object({ names }),
+    hello: z.object({ names }),
   },
 });
 

@@ -8,8 +8,9 @@ import type { ChatIdentity } from './createChatAuthorizer.js';
  * The chat, functional style: one Lambda for every route, its actions and events those of
  * `chatContract`, connections kept in `store`. Behind the chat's `$connect` authorizer: who is
  * talking is `context.authorizer.name`, the name the token was issued for, never one a client sends.
- * Joining and leaving are told to the room (`joined`, `left`, with everyone in it now), so a tab
- * closed is seen by the others.
+ * Joining (`hello`) and leaving are told to the room (`joined`, `left`, with everyone in it now),
+ * so a tab closed is seen by the others. `$connect` posts to no one: it stays a cold start's
+ * shortest path, loading no management API client.
  */
 export function createChatHandler(store: ConnectionStore) {
   /** The member behind this connection, or a 410 for a connection the store forgot. */
@@ -32,11 +33,6 @@ export function createChatHandler(store: ConnectionStore) {
           data: { name, room },
         });
         await store.join(room, context.connectionId);
-        await context.broadcast(
-          othersIn(store, room, context.connectionId),
-          chatEvent('joined', { name, names: await namesIn(store, room) }),
-          { store },
-        );
       },
 
       $disconnect: async (_event, context) => {
@@ -62,9 +58,15 @@ export function createChatHandler(store: ConnectionStore) {
         return { at };
       },
 
-      members: async (_event, context) => {
+      hello: async (_event, context) => {
         const sender = await senderOf(context.connectionId);
-        return { names: await namesIn(store, sender.room) };
+        const names = await namesIn(store, sender.room);
+        await context.broadcast(
+          othersIn(store, sender.room, context.connectionId),
+          chatEvent('joined', { name: context.authorizer.name, names }),
+          { store },
+        );
+        return { names };
       },
 
       $default: async (_event, context) => {

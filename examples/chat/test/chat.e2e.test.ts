@@ -105,9 +105,25 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     gateways.push(gateway);
   }
 
-  /** Signs in as `name` and joins `room`. */
-  function join(name: string, room?: string): Promise<ChatClient> {
-    return openClient(`${gateway.url}${signedIn(name, room)}`, track);
+  /** How many frames each client had received when `join` returned (its hello's reply). */
+  const joinedAt = new WeakMap<ChatClient, number>();
+
+  /** Signs in as `name`, connects to `room` and says hello, as the page does; its reply is read. */
+  async function join(name: string, room?: string): Promise<ChatClient> {
+    const client = await openClient(`${gateway.url}${signedIn(name, room)}`, track);
+    await client.send({ action: 'hello', id: 'hello' });
+    expect(await client.next()).toEqual({
+      reply: 'hello',
+      ok: true,
+      payload: { names: expect.arrayContaining([name.trim()]) },
+    });
+    joinedAt.set(client, client.history.length);
+    return client;
+  }
+
+  /** The frames `client` received since `join` returned, parsed. */
+  function since(client: ChatClient): unknown[] {
+    return client.history.slice(joinedAt.get(client) ?? 0).map((text) => JSON.parse(text));
   }
 
   /** The one stored connection whose data names `name`. */
@@ -151,13 +167,13 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     expect(received).toEqual(message('alice', 'hi red'));
     expect(await bob.next()).toEqual(received);
     await expectSilence(alice, bob, carol);
-    expect(carol.history).toEqual([]);
+    expect(since(carol)).toEqual([]);
 
     await carol.send({ action: 'sendMessage', payload: { text: 'anyone in blue?' } });
     expect(await carol.next()).toEqual(message('carol', 'anyone in blue?'));
     await expectSilence(alice, bob, carol);
-    expect(alice.history).toHaveLength(2);
-    expect(bob.history).toHaveLength(1);
+    expect(since(alice)).toHaveLength(2);
+    expect(since(bob)).toHaveLength(1);
   });
 
   it("stamps a message with the server's time", async () => {
@@ -180,21 +196,26 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await expectSilence(alice, bob);
   });
 
-  it('answers a members request with everyone in the room, each name once', async () => {
+  it('answers hello with everyone in the room, each name once, and tells the others only', async () => {
     const { alice, bob, carol } = await threeClients();
-    await alice.send({ action: 'members', id: 'who' });
-    expect(await alice.next()).toEqual({ reply: 'who', ok: true, payload: { names: ['alice', 'bob'] } });
-    await carol.send({ action: 'members', payload: {}, id: '7' });
-    expect(await carol.next()).toEqual({ reply: '7', ok: true, payload: { names: ['carol'] } });
+    // Connected, not yet said hello: in the room, but nobody was told.
+    const dan = await openClient(`${gateway.url}${signedIn('dan', 'red')}`, track);
+    await expectSilence(alice, bob, carol, dan);
+    await dan.send({ action: 'hello', payload: {}, id: '7' });
+    expect(await dan.next()).toEqual({ reply: '7', ok: true, payload: { names: ['alice', 'bob', 'dan'] } });
+    const joined = { event: 'joined', payload: { name: 'dan', names: ['alice', 'bob', 'dan'] } };
+    expect(await alice.next()).toEqual(joined);
+    expect(await bob.next()).toEqual(joined);
 
     // A second tab of bob's: the others are told, the list names him once.
     const bobAgain = await join('bob', 'red');
-    const joined = { event: 'joined', payload: { name: 'bob', names: ['alice', 'bob'] } };
-    expect(await alice.next()).toEqual(joined);
-    expect(await bob.next()).toEqual(joined);
-    await bobAgain.send({ action: 'members', id: 'me' });
-    expect(await bobAgain.next()).toEqual({ reply: 'me', ok: true, payload: { names: ['alice', 'bob'] } });
-    await expectSilence(alice, bob, bobAgain, carol);
+    const again = { event: 'joined', payload: { name: 'bob', names: ['alice', 'bob', 'dan'] } };
+    expect(await alice.next()).toEqual(again);
+    expect(await bob.next()).toEqual(again);
+    expect(await dan.next()).toEqual(again);
+    await expectSilence(alice, bob, bobAgain, carol, dan);
+    expect(since(bobAgain)).toEqual([]);
+    expect(since(carol)).toEqual([]);
   });
 
   it('tells the room who joined and who left, with everyone in it now, and no other room', async () => {
@@ -219,9 +240,9 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     expect(await dan.next()).toEqual(left);
     expect(await store.get(bobId)).toBeUndefined();
     await expectSilence(alice, dan, carol);
-    expect(carol.history).toEqual([]);
-    // The one joining is not told of itself: its members request says who is there.
-    expect(dan.history).toHaveLength(1);
+    expect(since(carol)).toEqual([]);
+    // The one joining is not told of itself: the reply to its hello says who is there.
+    expect(since(dan)).toHaveLength(1);
   });
 
   it('joins the lobby when no room is given', async () => {
@@ -318,8 +339,8 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
       },
     });
     await expectSilence(alice, bob, carol);
-    expect(bob.history).toEqual([]);
-    expect(carol.history).toEqual([]);
+    expect(since(bob)).toEqual([]);
+    expect(since(carol)).toEqual([]);
   });
 
   it('sends nothing back for a one-way send the contract refuses, and delivers nothing', async () => {
@@ -328,8 +349,8 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await alice.send({ action: 'sendMessage', payload: { text: 42 } });
     await alice.send({ action: 'sendMessage', message: 'the old format' });
     await expectSilence(alice, bob, carol);
-    expect(alice.history).toHaveLength(1);
-    expect(bob.history).toEqual([]);
+    expect(since(alice)).toHaveLength(1);
+    expect(since(bob)).toEqual([]);
   });
 
   it('answers a message over the limit with 422, and delivers one of exactly the limit', async () => {
@@ -347,8 +368,8 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
       },
     });
     await expectSilence(alice, bob, carol);
-    expect(alice.history).toHaveLength(1);
-    expect(carol.history).toEqual([]);
+    expect(since(alice)).toHaveLength(1);
+    expect(since(carol)).toEqual([]);
 
     await bob.send({ action: 'sendMessage', payload: { text: text.slice(1) } });
     expect(await alice.next()).toEqual(message('bob', text.slice(1)));
@@ -360,8 +381,8 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await alice.send({ action: 'dance' });
     expect(await alice.next()).toEqual({ event: 'help', payload: { usage: USAGE } });
     await expectSilence(alice, bob, carol);
-    expect(bob.history).toEqual([]);
-    expect(carol.history).toEqual([]);
+    expect(since(bob)).toEqual([]);
+    expect(since(carol)).toEqual([]);
   });
 
   // API Gateway routes text that is not JSON to $default, which must answer with help, not a 422.
@@ -370,8 +391,8 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await alice.send('hello, is this thing on?');
     expect(await alice.next(1_000)).toEqual({ event: 'help', payload: { usage: USAGE } });
     await expectSilence(alice, bob, carol);
-    expect(bob.history).toEqual([]);
-    expect(carol.history).toEqual([]);
+    expect(since(bob)).toEqual([]);
+    expect(since(carol)).toEqual([]);
   });
 
   it("answers the client's heartbeat on the MOCK route ping: no Lambda runs, nothing comes back", async () => {
@@ -381,7 +402,7 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
     await alice.send({ action: 'ping' });
     await expectSilence(alice, bob);
     expect(invocations.length).toBe(before);
-    expect(alice.history).toHaveLength(1);
+    expect(since(alice)).toHaveLength(1);
   });
 
   it('refuses a room outside the rules with HTTP 400, and takes a blank room as the default', async () => {
@@ -402,14 +423,14 @@ describe.each(versions)('the chat, $version, through the local gateway', ({ make
       ok: false,
       error: { status: 410, message: expect.stringContaining('reconnect') },
     });
-    await alice.send({ action: 'members', id: 'y' });
+    await alice.send({ action: 'hello', id: 'y' });
     expect(await alice.next()).toEqual({
       reply: 'y',
       ok: false,
       error: { status: 410, message: expect.stringContaining('reconnect') },
     });
     await expectSilence(alice, bob);
-    expect(bob.history).toEqual([]);
+    expect(since(bob)).toEqual([]);
   });
 
   it('prunes a connection that vanished without $disconnect on the next broadcast to its room', async () => {
@@ -469,6 +490,7 @@ describe('the Lambda entry points, on the store their environment names (memory 
     const room = `room-${Math.random().toString(36).slice(2, 8)}`;
     const dave = await openClient(`${gateway.url}${signedIn('dave', room)}`, track);
     const erin = await openClient(`${gateway.url}${signedIn('erin', room)}`, track);
+    await erin.send({ action: 'hello' });
     expect(await dave.next(WAIT_MS)).toEqual({
       event: 'joined',
       payload: { name: 'erin', names: ['dave', 'erin'] },

@@ -62,10 +62,10 @@ describe('the WebSocket API', () => {
   });
 
   it("has the chat's routes, each integrated with the chat Lambda, and the heartbeat route", () => {
-    expect(CHAT_ROUTES).toEqual(['$connect', '$disconnect', '$default', 'sendMessage', 'members']);
+    expect(CHAT_ROUTES).toEqual(['$connect', '$disconnect', '$default', 'sendMessage', 'hello']);
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      ['$connect', '$default', '$disconnect', 'sendMessage', 'members', 'ping'].sort(),
+      ['$connect', '$default', '$disconnect', 'sendMessage', 'hello', 'ping'].sort(),
     );
     for (const route of routes) {
       expect(route.Properties.ApiId).toEqual(apiRef());
@@ -95,7 +95,7 @@ describe('the WebSocket API', () => {
       $disconnect: ['NONE', undefined],
       $default: ['NONE', undefined],
       sendMessage: ['NONE', undefined],
-      members: ['NONE', undefined],
+      hello: ['NONE', undefined],
       ping: ['NONE', undefined],
     });
   });
@@ -470,7 +470,7 @@ describe('WebSocketBackend', () => {
       $disconnect: ['NONE', undefined],
       $default: ['NONE', undefined],
       sendMessage: ['NONE', undefined],
-      members: ['NONE', undefined],
+      hello: ['NONE', undefined],
       ping: ['NONE', undefined],
     });
   });
@@ -492,7 +492,7 @@ describe('WebSocketBackend', () => {
     });
     const authorization = routeAuthorization(template);
     expect(authorization.$connect?.[0]).toBe('CUSTOM');
-    for (const route of ['$disconnect', '$default', 'sendMessage', 'members', 'ping']) {
+    for (const route of ['$disconnect', '$default', 'sendMessage', 'hello', 'ping']) {
       expect(authorization[route]?.[0], route).toBe('NONE');
     }
   });
