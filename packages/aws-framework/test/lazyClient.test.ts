@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const SDK_NAME = 'client-apigatewaymanagementapi';
+const SIGNER_NAME = '@smithy/signature-v4';
+const CREDENTIALS_NAME = 'credential-provider-node';
 
 let buildDir: string;
 
@@ -90,6 +92,52 @@ server.close();
 console.log(JSON.stringify({ step: 'sending', statusCode: sendResult.statusCode, received, seen: [...seen] }));
 `;
 
+// The direct transport, in its own process: nothing loads until the first send; a send to a local
+// endpoint loads the signer but neither the SDK client nor the credential chain (placeholder
+// credentials); once AWS_ACCESS_KEY_ID is set, the next endpoint's first send loads the chain.
+const DIRECT_CHILD = `
+import { registerHooks } from 'node:module';
+import { createServer } from 'node:http';
+
+const seen = [];
+registerHooks({
+  resolve(specifier, context, next) {
+    const result = next(specifier, context);
+    seen.push(specifier + ' -> ' + result.url);
+    return result;
+  },
+  load(url, context, next) {
+    seen.push('load ' + url);
+    return next(url, context);
+  },
+});
+
+const received = [];
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    received.push(req.method + ' ' + req.url + ' ' + req.headers.authorization.split(',')[0]);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = 'http://127.0.0.1:' + server.address().port;
+
+const { connections } = await import(process.env.LAZY_BUILD_URL + '/index.js');
+const local = connections({ endpoint: base + '/local', transport: 'direct' });
+console.log(JSON.stringify({ step: 'constructed', statusCode: 0, seen: [...seen] }));
+
+await local.send('abc=', 'welcome');
+console.log(JSON.stringify({ step: 'local', statusCode: 0, received: [...received], seen: [...seen] }));
+
+process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+await connections({ endpoint: base + '/other', transport: 'direct' }).send('def=', 'hello');
+server.closeAllConnections();
+server.close();
+console.log(JSON.stringify({ step: 'signed', statusCode: 0, received: [...received], seen: [...seen] }));
+`;
+
 interface Snapshot {
   step: string;
   statusCode: number;
@@ -97,7 +145,7 @@ interface Snapshot {
   received?: string[];
 }
 
-function runChild(): Snapshot[] {
+function runChild(script = CHILD): Snapshot[] {
   const env: NodeJS.ProcessEnv = { ...process.env, LAZY_BUILD_URL: pathToFileURL(buildDir).href };
   for (const key of [
     'AWS_ACCESS_KEY_ID',
@@ -109,7 +157,7 @@ function runChild(): Snapshot[] {
   ]) {
     delete env[key];
   }
-  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], {
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env,
     encoding: 'utf8',
     timeout: 30_000,
@@ -145,5 +193,43 @@ describe('lazy management client', () => {
     expect(sending.statusCode).toBe(200);
     expect(sending.received).toEqual(['POST /local/@connections/abc%3D']);
     expect(sending.seen.some((entry) => entry.includes(SDK_NAME))).toBe(true);
+  });
+});
+
+describe('lazy direct transport', () => {
+  let constructed: Snapshot;
+  let local: Snapshot;
+  let signed: Snapshot;
+  const loaded = (snapshot: Snapshot, name: string) => snapshot.seen.some((entry) => entry.includes(name));
+
+  beforeAll(() => {
+    const snapshots = runChild(DIRECT_CHILD);
+    expect(snapshots.map((s) => s.step)).toEqual(['constructed', 'local', 'signed']);
+    [constructed, local, signed] = snapshots as [Snapshot, Snapshot, Snapshot];
+  }, 60_000);
+
+  it("connections({ transport: 'direct' }) loads neither the signer, the credential chain nor the SDK client", () => {
+    expect(loaded(constructed, 'index.js')).toBe(true);
+    expect(loaded(constructed, SIGNER_NAME)).toBe(false);
+    expect(loaded(constructed, CREDENTIALS_NAME)).toBe(false);
+    expect(loaded(constructed, SDK_NAME)).toBe(false);
+  });
+
+  it('its first send to a local endpoint loads the signer only: placeholder credentials, no SDK client', () => {
+    expect(local.received).toHaveLength(1);
+    expect(local.received![0]).toMatch(
+      /^POST \/local\/@connections\/abc%3D AWS4-HMAC-SHA256 Credential=local\//,
+    );
+    expect(loaded(local, SIGNER_NAME)).toBe(true);
+    expect(loaded(local, CREDENTIALS_NAME)).toBe(false);
+    expect(loaded(local, SDK_NAME)).toBe(false);
+  });
+
+  it("with AWS_ACCESS_KEY_ID set, a send loads the SDK's default credential chain and signs with it", () => {
+    expect(signed.received?.[1]).toMatch(
+      /^POST \/other\/@connections\/def%3D AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\//,
+    );
+    expect(loaded(signed, CREDENTIALS_NAME)).toBe(true);
+    expect(loaded(signed, SDK_NAME)).toBe(false);
   });
 });

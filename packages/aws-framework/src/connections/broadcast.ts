@@ -242,7 +242,9 @@ interface FanOutOutcome {
  * waits holds no slot. A 429 that follows another target's 429 with no success between them is
  * the account's rate (one slow client's 429s are interleaved with the others' successes): the
  * window halves, at most once per round of requests, and new requests pause for a jittered
- * backoff; each success grows the window back.
+ * backoff that doubles with each slow-down until a full window of successes in a row; each
+ * success grows the window back. Halving alone cannot bring the rate under a low limit when each
+ * request takes a millisecond (a local gateway); the pause can.
  */
 function fanOut(
   sender: ManagementTransport,
@@ -270,7 +272,10 @@ function fanOut(
     let dispatched = 0;
     let decreasedAt = 0;
     let lastThrottled: string | undefined;
+    // Consecutive slow-downs lengthen the pause, so a bucket that refills slowly (a low account
+    // rate, or other senders sharing it) gets time to; a full window of successes in a row resets it.
     let pauses = 0;
+    let successesInARow = 0;
     let pausedUntil = 0;
     let pauseTimer: NodeJS.Timeout | undefined;
 
@@ -427,7 +432,7 @@ function fanOut(
           if (controller) controllers?.delete(controller);
           report.sent++;
           lastThrottled = undefined;
-          pauses = 0;
+          if (++successesInARow >= concurrency) pauses = 0;
           window.grow();
           queueFill();
           if (stopped) maybeFinish();
@@ -452,6 +457,7 @@ function fanOut(
       const throttled = isThrottle(error);
       if (throttled) {
         report.throttled++;
+        successesInARow = 0;
         if (lastThrottled !== undefined && lastThrottled !== connectionId && sequence > decreasedAt) {
           slowDown();
         }
@@ -478,7 +484,7 @@ function fanOut(
       // Requests already in flight were sent at the old rate: their 429s must not halve it again.
       decreasedAt = dispatched;
       // Equal jitter: a pause of at least half the step, so the account's bucket refills a little.
-      const step = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** pauses++);
+      const step = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.min(pauses++, 16));
       pausedUntil = performance.now() + step / 2 + (Math.random() * step) / 2;
     }
 
