@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../connections/broadcast.js';
 import type { WebSocketContext, WebSocketLambdaOptions, WebSocketResponse } from '../websocket/types.js';
+import { type OptionSchema, validateOptions } from '../websocket/validateOptions.js';
 import { webSocketContext } from '../websocket/webSocketContext.js';
 import { INTERNAL_ERROR_MESSAGE, webSocketErrors } from '../websocket/webSocketErrors.js';
 import { webSocketResponse } from '../websocket/webSocketResponse.js';
@@ -13,7 +14,15 @@ export interface WebSocketLambdaClassOptions {
   logger?: WebSocketLambdaOptions['logger'];
   /** As `webSocketLambda`'s `endpoint`: default resolved from the event. */
   endpoint?: string;
+  /** As `webSocketLambda`'s `transport`: `'sdk'` (default) or `'direct'`. */
+  transport?: WebSocketLambdaOptions['transport'];
 }
+
+const OPTIONS_SCHEMA: OptionSchema = {
+  logger: 'function or false',
+  endpoint: 'string',
+  transport: 'transport',
+};
 
 // Lambda's multi-concurrency mode runs several invocations of one instance at once, so the
 // current invocation's context (and so its endpoint) cannot live on `this`.
@@ -41,6 +50,8 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
 
   constructor(options: WebSocketLambdaClassOptions = {}) {
     super();
+    // Checked here, not on the first event: a typo must fail where the class is built.
+    validateOptions(new.target.name || 'WebSocketLambda', OPTIONS_SCHEMA, options);
     this.#options = options;
   }
 
@@ -91,7 +102,11 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
   #buildStack(): Stack {
     const processWebSocket = (event: APIGatewayProxyEvent) => this.processWebSocket(event);
     return middy(processWebSocket).use([
-      webSocketContext({ endpoint: this.#options.endpoint, checkEvent: false }),
+      webSocketContext({
+        endpoint: this.#options.endpoint,
+        transport: this.#options.transport,
+        checkEvent: false,
+      }),
       webSocketResponse(),
       webSocketErrors({ logger: this.#options.logger }),
     ] as never) as unknown as Stack;

@@ -10,6 +10,10 @@ const OPTION_TYPES = {
     test: (value: unknown) => typeof value === 'function' || value === false,
     expected: 'a function or false',
   },
+  transport: {
+    test: (value: unknown) => value === 'sdk' || value === 'direct',
+    expected: '"sdk" or "direct"',
+  },
   'reply delivery': {
     test: (value: unknown) => value === 'managementApi' || value === 'routeResponse',
     expected: '"managementApi" or "routeResponse"',

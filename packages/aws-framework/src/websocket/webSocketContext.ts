@@ -3,6 +3,7 @@ import { createError } from '@middy/util';
 import { broadcastTo } from '../connections/broadcast.js';
 import { postToConnection } from '../connections/operations.js';
 import { normalizeEndpoint, resolveEndpoint } from '../connections/resolveEndpoint.js';
+import { DEFAULT_TRANSPORT, type Transport } from '../connections/transport.js';
 import type { WebSocketContext, WebSocketEvent, WebSocketEventType } from './types.js';
 
 export interface WebSocketContextOptions {
@@ -13,6 +14,8 @@ export interface WebSocketContextOptions {
    * off: its original specification lets `processWebSocket` decide.
    */
   checkEvent?: boolean;
+  /** How `send` and `broadcast` reach the management API; default `'sdk'`. */
+  transport?: Transport;
 }
 
 const EVENT_TYPES = new Set<string>(['CONNECT', 'MESSAGE', 'DISCONNECT']);
@@ -36,6 +39,7 @@ export function webSocketContext(
   options: WebSocketContextOptions = {},
 ): MiddlewareObj<WebSocketEvent, unknown, Error, WebSocketContext> {
   const checkEvent = options.checkEvent ?? true;
+  const transport = options.transport ?? DEFAULT_TRANSPORT;
   const endpoint = options.endpoint === undefined ? undefined : normalizeEndpoint(options.endpoint);
 
   const webSocketContextBefore: NonNullable<
@@ -66,10 +70,10 @@ export function webSocketContext(
     // authorizer returned; without an authorizer, undefined.
     context.authorizer = requestContext?.authorizer;
     context.send = async function sendToConnection(targetId, data) {
-      return postToConnection(endpointOfEvent(), targetId, data);
+      return postToConnection(endpointOfEvent(), targetId, data, transport);
     };
     context.broadcast = async function broadcastToConnections(targets, data, broadcastOptions) {
-      return broadcastTo(endpointOfEvent(), targets, data, broadcastOptions);
+      return broadcastTo(endpointOfEvent(), targets, data, broadcastOptions, transport);
     };
   };
 

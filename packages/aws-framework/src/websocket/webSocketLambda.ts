@@ -34,6 +34,7 @@ const OPTIONS_SCHEMA: OptionSchema = {
   jsonBody: 'boolean',
   logger: 'function or false',
   endpoint: 'string',
+  transport: 'transport',
 };
 
 /**
@@ -66,7 +67,7 @@ export function webSocketLambda<TBody = unknown, TAuthorizer = undefined>(
   const handler = middy<WebSocketEvent, WebSocketResult, Error, WebSocketContext>(
     fn as unknown as (event: WebSocketEvent, context: WebSocketContext) => Promise<WebSocketResult>,
   ).use([
-    webSocketContext({ endpoint: options.endpoint }),
+    webSocketContext({ endpoint: options.endpoint, transport: options.transport }),
     ...(options.jsonBody === false ? [] : [webSocketJsonBody()]),
     webSocketResponse(),
     webSocketErrors({ logger: options.logger }),
