@@ -5,28 +5,17 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { authorizerDecision } from './authorizerResult.js';
 import { CLOSE_REASONS, closeForProtocolError, GATEWAY_CLOSES, type GatewayClose } from './closeCodes.js';
 import { connectDecision } from './connectDecision.js';
-import {
-  authorizerEvent,
-  type ConnectionFacts,
-  connectEvent,
-  disconnectEvent,
-  type GatewayFacts,
-  messageEvent,
-} from './events.js';
+import { authorizerEvent, type ConnectionFacts, connectEvent, type GatewayFacts } from './events.js';
 import { FrameGuard, MAX_FRAME_BYTES } from './frameGuard.js';
+import { gatewayLog } from './gatewayLog.js';
 import { missingIdentitySource } from './identitySource.js';
 import { newApiId, newConnectionId } from './ids.js';
-import { type InvocationOutcome, invoke, statusOf } from './invoke.js';
+import { invoke } from './invoke.js';
 import { handleManagementRequest, MAX_PAYLOAD_BYTES, type ManagedConnections } from './managementApi.js';
-import {
-  checkRouteKeys,
-  type LambdaHandler,
-  type LocalGatewayOptions,
-  resolveOptions,
-  routeKeysOf,
-} from './options.js';
+import { createMessageRouter, type MessageRouter } from './messageRouter.js';
+import { type LocalGatewayOptions, resolveOptions } from './options.js';
 import { RateLimiter } from './rateLimiter.js';
-import { selectRouteKey } from './routeSelection.js';
+import { createRouteTable } from './routeTable.js';
 import { serveStatic } from './staticFiles.js';
 
 export interface LocalGateway {
@@ -54,6 +43,7 @@ interface Connection extends ConnectionFacts {
   /** Resolves once `$disconnect` has been delivered. */
   gone: Promise<void>;
   markGone(): void;
+  send(data: string | Buffer): boolean;
 }
 
 // How long a client gets to answer our close frame before its socket is cut.
@@ -100,52 +90,12 @@ function refuseUpgrade(socket: Duplex, status: number, body = ''): void {
  */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const config = resolveOptions(options);
-  const log = config.logger;
+  const log = gatewayLog(config.logger);
   const connections = new Map<string, Connection>();
   const closingConnections = new Set<Promise<void>>();
   let shuttingDown = false;
-
-  // routeKeys given (or set later) win; otherwise the handler's routes({...}) table is read on
-  // each use, so a handler swapped by --watch brings its own routes.
-  let explicitKeys = config.routeKeysSource === 'option' ? config.routeKeys : undefined;
-  let discovered: { from: readonly string[] | undefined; keys: ReadonlySet<string> | undefined } = {
-    from: undefined,
-    keys: undefined,
-  };
-  function declaredRoutes(): {
-    keys: ReadonlySet<string> | undefined;
-    source: 'option' | 'handler' | undefined;
-  } {
-    if (explicitKeys) return { keys: explicitKeys, source: 'option' };
-    const fromHandler = routeKeysOf(config.handler);
-    if (fromHandler !== discovered.from) {
-      const first = discovered.from === undefined && discovered.keys === undefined;
-      discovered = { from: fromHandler, keys: fromHandler ? new Set(fromHandler) : undefined };
-      if (!first) logDeclaredRoutes();
-    }
-    return { keys: discovered.keys, source: discovered.keys ? 'handler' : undefined };
-  }
+  const routes = createRouteTable(config, log);
   const limiter = config.managementRateLimit ? new RateLimiter(config.managementRateLimit) : undefined;
-
-  /**
-   * Whether the API has a route for this key. In `routes` mode, the routes given. In `handler`
-   * mode: every key when nothing declares them; the keys of a `routes({...})` table exactly as
-   * its table has them (an API built from it has just those routes); or the `routeKeys` option,
-   * with `$connect`, `$disconnect` and `$default` integrated with the handler as well.
-   */
-  function isDeclared(routeKey: string): boolean {
-    if (config.mockRoutes.has(routeKey)) return true;
-    if (config.handler === undefined) return config.routes.has(routeKey);
-    const declared = declaredRoutes();
-    if (declared.keys === undefined) return true;
-    if (declared.source === 'option' && routeKey.startsWith('$')) return true;
-    return declared.keys.has(routeKey);
-  }
-  // A MOCK route has no handler: API Gateway answers it itself.
-  const handlerFor = (routeKey: string): LambdaHandler | undefined =>
-    isDeclared(routeKey) && !config.mockRoutes.has(routeKey)
-      ? (config.handler ?? config.routes.get(routeKey))
-      : undefined;
 
   // The subprotocol each accepted handshake's $connect result named, for the upgrade response.
   const selectedProtocols = new WeakMap<IncomingMessage, string>();
@@ -162,7 +112,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   });
   const server = createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {
-      log?.error(`HTTP ${request.method} ${request.url} failed: ${String(error)}`);
+      log.error(() => `HTTP ${request.method} ${request.url} failed: ${String(error)}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
@@ -170,7 +120,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
     handleUpgrade(request, socket, head).catch((error: unknown) => {
-      log?.error(`upgrade failed: ${String(error)}`);
+      log.error(() => `upgrade failed: ${String(error)}`);
       refuseUpgrade(socket, 500);
     });
   });
@@ -192,34 +142,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     port,
   };
   const functionName = `local-${config.stage}-websocket`;
-  logDeclaredRoutes();
-
-  function logDeclaredRoutes(): void {
-    if (config.handler === undefined) return;
-    const declared = declaredRoutes();
-    safeLog('info', () =>
-      declared.keys === undefined
-        ? 'every action is treated as a declared route: give routeKeys (--routes a,b) or build the handler with routes({...}) so that other actions take $default, as on AWS'
-        : `declared routes (${declared.source === 'option' ? 'routeKeys' : 'from the handler'}): ${[...declared.keys].join(', ') || 'none'}`,
-    );
-  }
-
-  // A logger that throws must not become an unhandled rejection that stops the gateway.
-  function safeLog(level: 'info' | 'error', line: () => string): void {
-    if (!log) return;
-    try {
-      log[level](line());
-    } catch {}
-  }
-
-  function logInvocation(routeKey: string, connectionId: string, outcome: InvocationOutcome): void {
-    if (outcome.ok) {
-      safeLog('info', () => `${routeKey} ${connectionId} ${statusOf(outcome.result)} ${outcome.ms}ms`);
-    } else {
-      const why = outcome.timedOut ? 'timed out' : `threw ${String(outcome.error)}`;
-      safeLog('error', () => `${routeKey} ${connectionId} failed (${why}) ${outcome.ms}ms`);
-    }
-  }
+  routes.logDeclared();
+  const router: MessageRouter = createMessageRouter({
+    gateway,
+    routes,
+    routeSelectionPath: config.routeSelectionPath,
+    hasRouteResponse: config.hasRouteResponse,
+    functionName,
+    integrationTimeoutMs: config.integrationTimeoutMs,
+    log,
+  });
 
   /**
    * Queues one message in frames of at most 32 KB, as API Gateway delivers them. It does not wait
@@ -369,7 +301,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       integrationLatency = authorized.integrationLatency;
     }
     // Without a $connect route every connection is accepted, with no subprotocol.
-    const connectHandler = handlerFor('$connect');
+    const connectHandler = routes.handlerFor('$connect');
     if (connectHandler) {
       const event = connectEvent(gateway, facts, upgradeRequest);
       // Only $connect's event tells how long the authorizer took, as captured events show.
@@ -377,7 +309,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         event.requestContext.authorizer.integrationLatency = integrationLatency;
       const outcome = await invoke(connectHandler, event, functionName, config.integrationTimeoutMs);
       const decision = connectDecision(outcome);
-      logInvocation('$connect', facts.connectionId, outcome);
+      log.invocation('$connect', facts.connectionId, outcome);
       if (!decision.accept) {
         refuseUpgrade(socket, decision.status, decision.body);
         return;
@@ -394,7 +326,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       });
     }
     if (!upgraded) {
-      trackDisconnect(deliverDisconnect(facts, 1006, CLOSE_REASONS[1006] as string));
+      trackDisconnect(router.deliverDisconnect(facts, 1006, CLOSE_REASONS[1006] as string));
       refuseUpgrade(socket, 503);
       socket.destroy();
     }
@@ -419,10 +351,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       upgradeRequest.query,
     );
     if (missing) {
-      safeLog(
-        'info',
-        () => `$connect ${facts.connectionId} 401: identity source ${missing.expression} missing`,
-      );
+      log.info(() => `$connect ${facts.connectionId} 401: identity source ${missing.expression} missing`);
       return { status: 401, body: JSON.stringify({ message: 'Unauthorized' }) };
     }
     const methodArn = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${gateway.apiId}/${gateway.stage}/$connect`;
@@ -435,14 +364,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     );
     const decision = authorizerDecision(outcome, methodArn);
     if (!decision.allow) {
-      const level = decision.status === 500 ? 'error' : 'info';
-      safeLog(
-        level,
-        () => `authorizer ${facts.connectionId} ${decision.status}: ${decision.why} ${outcome.ms}ms`,
-      );
+      const line = () =>
+        `authorizer ${facts.connectionId} ${decision.status}: ${decision.why} ${outcome.ms}ms`;
+      if (decision.status === 500) log.error(line);
+      else log.info(line);
       return decision;
     }
-    safeLog('info', () => `authorizer ${facts.connectionId} allowed ${decision.principalId} ${outcome.ms}ms`);
+    log.info(() => `authorizer ${facts.connectionId} allowed ${decision.principalId} ${outcome.ms}ms`);
     const context = Object.entries(decision.context).map(([key, value]) => [key, String(value)]);
     facts.authorizer = { ...Object.fromEntries(context), principalId: decision.principalId };
     return { integrationLatency: Math.round(outcome.ms) };
@@ -464,6 +392,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       ),
       gone,
       markGone,
+      send: (data) => send(connection, data),
     };
     connections.set(facts.connectionId, connection);
 
@@ -493,7 +422,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         connection.closedBy ??= close;
         setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
       } else {
-        safeLog('error', () => `${connection.connectionId} socket error: ${error.message}`);
+        log.error(() => `${connection.connectionId} socket error: ${error.message}`);
       }
     });
     socket.on('close', (code: number, reason: Buffer) => {
@@ -502,7 +431,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       connections.delete(connection.connectionId);
       const statusCode = connection.closedBy?.statusCode ?? code;
       const why = connection.closedBy?.reason ?? (reason.toString('utf8') || CLOSE_REASONS[code] || 'Closed');
-      trackDisconnect(deliverDisconnect(connection, statusCode, why).finally(() => connection.markGone()));
+      trackDisconnect(
+        router.deliverDisconnect(connection, statusCode, why).finally(() => connection.markGone()),
+      );
     });
   }
 
@@ -510,21 +441,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   function trackDisconnect(delivery: Promise<void>): void {
     closingConnections.add(delivery);
     delivery.catch(() => {}).finally(() => closingConnections.delete(delivery));
-  }
-
-  async function deliverDisconnect(
-    facts: ConnectionFacts,
-    statusCode: number,
-    reason: string,
-  ): Promise<void> {
-    const disconnectHandler = handlerFor('$disconnect');
-    if (!disconnectHandler) return;
-    const event = disconnectEvent(gateway, facts, statusCode, reason);
-    logInvocation(
-      '$disconnect',
-      facts.connectionId,
-      await invoke(disconnectHandler, event, functionName, config.integrationTimeoutMs),
-    );
   }
 
   async function onMessage(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
@@ -536,53 +452,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
     touch(connection);
     connection.idleTimer.refresh();
-    const body = data.toString('utf8');
-    const routeKey = selectRouteKey(body, config.routeSelectionPath, isDeclared);
-    if (config.mockRoutes.has(routeKey)) {
-      // A MOCK integration (a heartbeat route, say): no Lambda runs, and it still counted as traffic.
-      safeLog('info', () => `${routeKey} ${connection.connectionId} mock`);
-      return;
-    }
-    const event = messageEvent(gateway, connection, routeKey, body, false);
-    const { connectionId, requestId } = event.requestContext;
-    const handler = handlerFor(routeKey);
-    if (!handler) {
-      send(connection, JSON.stringify({ message: 'Forbidden', connectionId, requestId }));
-      return;
-    }
-    const outcome = await invoke(handler, event, functionName, config.integrationTimeoutMs);
-    const frame = outcome.ok ? routeResponseFrame(routeKey, outcome.result) : undefined;
-    if (frame instanceof Error) {
-      // A result that cannot be serialized is an integration failure, as API Gateway sees it.
-      logInvocation(routeKey, connectionId, { ok: false, error: frame, timedOut: false, ms: outcome.ms });
-    } else {
-      logInvocation(routeKey, connectionId, outcome);
-    }
-    if (!outcome.ok || frame instanceof Error) {
-      // API Gateway's own texts for the two (chalice#1406 and mangum#128 show the timeout's frame).
-      const message =
-        !outcome.ok && outcome.timedOut ? 'Endpoint request timed out' : 'Internal server error';
-      const errorFrame = JSON.stringify({ message, connectionId, requestId });
-      send(connection, errorFrame);
-      return;
-    }
-    if (frame !== undefined) send(connection, frame);
-  }
-
-  /** The frame a route response sends back: nothing without one, an Error when the body cannot be serialized. */
-  function routeResponseFrame(routeKey: string, result: unknown): string | Error | undefined {
-    if (!config.hasRouteResponse(routeKey)) return undefined;
-    const responseBody = (result as { body?: unknown } | null | undefined)?.body;
-    if (responseBody === undefined || responseBody === null || responseBody === '') return undefined;
-    if (typeof responseBody === 'string') return responseBody;
-    try {
-      const frame = JSON.stringify(responseBody) as string | undefined;
-      return frame === undefined
-        ? new TypeError(`route response body of type ${typeof responseBody}`)
-        : frame;
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
+    await router.routeMessage(connection, data.toString('utf8'));
   }
 
   let closed: Promise<void> | undefined;
@@ -610,12 +480,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     endpoint: `http://${hostForUrl}:${port}/${config.stage}`,
     port,
     close,
-    setRouteKeys(keys) {
-      if (config.handler === undefined) {
-        throw new TypeError('setRouteKeys is for a gateway started with "handler"');
-      }
-      explicitKeys = keys === undefined ? undefined : new Set(checkRouteKeys('setRouteKeys', keys));
-      logDeclaredRoutes();
-    },
+    setRouteKeys: routes.setRouteKeys,
   };
 }
