@@ -1,18 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { authorizerDecision } from './authorizerResult.js';
-import { CLOSE_REASONS, closeForProtocolError, GATEWAY_CLOSES, type GatewayClose } from './closeCodes.js';
 import { connectDecision } from './connectDecision.js';
+import { createConnectionRegistry } from './connectionRegistry.js';
 import { authorizerEvent, type ConnectionFacts, connectEvent, type GatewayFacts } from './events.js';
-import { FrameGuard, MAX_FRAME_BYTES } from './frameGuard.js';
 import { gatewayLog } from './gatewayLog.js';
 import { missingIdentitySource } from './identitySource.js';
 import { newApiId, newConnectionId } from './ids.js';
 import { invoke } from './invoke.js';
-import { handleManagementRequest, MAX_PAYLOAD_BYTES, type ManagedConnections } from './managementApi.js';
-import { createMessageRouter, type MessageRouter } from './messageRouter.js';
+import { handleManagementRequest, MAX_PAYLOAD_BYTES } from './managementApi.js';
+import { createMessageRouter } from './messageRouter.js';
 import { type LocalGatewayOptions, resolveOptions } from './options.js';
 import { RateLimiter } from './rateLimiter.js';
 import { createRouteTable } from './routeTable.js';
@@ -32,22 +31,6 @@ export interface LocalGateway {
    */
   setRouteKeys(keys: string[] | undefined): void;
 }
-
-interface Connection extends ConnectionFacts {
-  socket: WebSocket;
-  lastActiveAt: number;
-  idleTimer: NodeJS.Timeout;
-  maxTimer: NodeJS.Timeout;
-  /** Set when the gateway closes the socket, so `$disconnect` tells why. */
-  closedBy?: GatewayClose;
-  /** Resolves once `$disconnect` has been delivered. */
-  gone: Promise<void>;
-  markGone(): void;
-  send(data: string | Buffer): boolean;
-}
-
-// How long a client gets to answer our close frame before its socket is cut.
-const CLOSE_GRACE_MS = 1_000;
 
 function sourceIpOf(request: IncomingMessage): string {
   const address = request.socket.remoteAddress ?? '127.0.0.1';
@@ -91,8 +74,6 @@ function refuseUpgrade(socket: Duplex, status: number, body = ''): void {
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const config = resolveOptions(options);
   const log = gatewayLog(config.logger);
-  const connections = new Map<string, Connection>();
-  const closingConnections = new Set<Promise<void>>();
   let shuttingDown = false;
   const routes = createRouteTable(config, log);
   const limiter = config.managementRateLimit ? new RateLimiter(config.managementRateLimit) : undefined;
@@ -143,7 +124,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   };
   const functionName = `local-${config.stage}-websocket`;
   routes.logDeclared();
-  const router: MessageRouter = createMessageRouter({
+  const router = createMessageRouter({
     gateway,
     routes,
     routeSelectionPath: config.routeSelectionPath,
@@ -152,75 +133,14 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     integrationTimeoutMs: config.integrationTimeoutMs,
     log,
   });
-
-  /**
-   * Queues one message in frames of at most 32 KB, as API Gateway delivers them. It does not wait
-   * for the client to read: a POST is answered once the message is accepted, and a client that
-   * does not read shows as a growing buffer (429 past `clientBufferBytes`), as on AWS. Data in
-   * either direction keeps the connection from idling out (a server that pushes keeps its clients).
-   * False when the connection is closing.
-   */
-  function send(connection: Connection, data: string | Buffer): boolean {
-    if (connection.socket.readyState !== WebSocket.OPEN || connection.closedBy) return false;
-    touch(connection);
-    connection.idleTimer.refresh();
-    const binary = typeof data !== 'string';
-    const bytes = binary ? data : Buffer.from(data, 'utf8');
-    // A failed write ends the socket, and its close delivers $disconnect: nothing to do per frame.
-    const ignore = () => {};
-    if (bytes.length <= MAX_FRAME_BYTES) {
-      connection.socket.send(bytes, { binary }, ignore);
-      return true;
-    }
-    // One call per frame, all in this turn, so no other message can slip between them; a
-    // multi-byte character may span two frames, which RFC 6455 allows within a message.
-    for (let offset = 0; offset < bytes.length; offset += MAX_FRAME_BYTES) {
-      const fin = offset + MAX_FRAME_BYTES >= bytes.length;
-      connection.socket.send(bytes.subarray(offset, offset + MAX_FRAME_BYTES), { binary, fin }, ignore);
-    }
-    return true;
-  }
-
-  function touch(connection: Connection): void {
-    connection.lastActiveAt = Date.now();
-  }
-
-  function closeByGateway(connection: Connection, close: GatewayClose): void {
-    if (connection.closedBy) return;
-    connection.closedBy = close;
-    connection.socket.close(close.statusCode, close.reason.slice(0, 120));
-    setTimeout(() => connection.socket.terminate(), CLOSE_GRACE_MS).unref();
-  }
-
-  /** An open connection: one the gateway or the client has begun to close is gone. */
-  function openConnection(id: string): Connection | undefined {
-    const connection = connections.get(id);
-    return connection && connection.socket.readyState === WebSocket.OPEN && !connection.closedBy
-      ? connection
-      : undefined;
-  }
-
-  const managed: ManagedConnections = {
-    has: (id) => openConnection(id) !== undefined,
-    isBufferFull: (id) => (openConnection(id)?.socket.bufferedAmount ?? 0) > config.clientBufferBytes,
-    post: (id, data) => {
-      const connection = openConnection(id);
-      return connection !== undefined && send(connection, data);
-    },
-    info: (id) => {
-      const connection = connections.get(id) as Connection;
-      return {
-        connectedAt: connection.connectedAt,
-        lastActiveAt: connection.lastActiveAt,
-        sourceIp: connection.sourceIp,
-        userAgent: connection.userAgent,
-      };
-    },
-    delete: (id) => {
-      const connection = openConnection(id);
-      if (connection) closeByGateway(connection, GATEWAY_CLOSES.deleted);
-    },
-  };
+  const registry = createConnectionRegistry({
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConnectionMs: config.maxConnectionMs,
+    clientBufferBytes: config.clientBufferBytes,
+    log,
+    onMessage: router.routeMessage,
+    onDisconnect: router.deliverDisconnect,
+  });
   const managementLimits = limiter ? { tryTakeRequest: () => limiter.tryTake() } : {};
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -243,7 +163,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         response.end(JSON.stringify({ message: 'Forbidden' }));
         return;
       }
-      await handleManagementRequest(managed, connectionId, request, response, managementLimits);
+      await handleManagementRequest(registry, connectionId, request, response, managementLimits);
       return;
     }
     // The WebSocket path answers anything that is not a WebSocket handshake with 426, as API
@@ -322,11 +242,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (!socket.destroyed && socket.readable && socket.writable && !shuttingDown) {
       wss.handleUpgrade(request, socket, head, (socketOpen) => {
         upgraded = true;
-        register(socketOpen, facts);
+        registry.add(socketOpen, facts);
       });
     }
     if (!upgraded) {
-      trackDisconnect(router.deliverDisconnect(facts, 1006, CLOSE_REASONS[1006] as string));
+      registry.abandon(facts);
       refuseUpgrade(socket, 503);
       socket.destroy();
     }
@@ -376,85 +296,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     return { integrationLatency: Math.round(outcome.ms) };
   }
 
-  function register(socket: WebSocket, facts: ConnectionFacts): void {
-    let markGone = () => {};
-    const gone = new Promise<void>((resolve) => {
-      markGone = resolve;
-    });
-    const connection: Connection = {
-      ...facts,
-      socket,
-      lastActiveAt: facts.connectedAt,
-      idleTimer: setTimeout(() => closeByGateway(connection, GATEWAY_CLOSES.idle), config.idleTimeoutMs),
-      maxTimer: setTimeout(
-        () => closeByGateway(connection, GATEWAY_CLOSES.maxDuration),
-        config.maxConnectionMs,
-      ),
-      gone,
-      markGone,
-      send: (data) => send(connection, data),
-    };
-    connections.set(facts.connectionId, connection);
-
-    // Ahead of ws's own listener, so a frame API Gateway refuses closes the connection before ws
-    // could deliver it as a message.
-    const guard = new FrameGuard();
-    const rawSocket = (socket as unknown as { _socket: Duplex })._socket;
-    rawSocket.prependListener('data', (chunk: Buffer) => {
-      if (connection.closedBy) return;
-      const violation = guard.inspect(chunk);
-      if (violation) {
-        closeByGateway(
-          connection,
-          violation.code === 1003 ? GATEWAY_CLOSES.binaryFrame : GATEWAY_CLOSES.frameTooBig,
-        );
-      }
-    });
-
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      // Handler failures are outcomes inside onMessage; nothing else may surface as a rejection.
-      onMessage(connection, data as Buffer, isBinary).catch(() => {});
-    });
-    socket.on('error', (error: Error & { code?: string }) => {
-      // ws has already closed the socket with the status of the client's protocol error.
-      const close = closeForProtocolError(error.code);
-      if (close) {
-        connection.closedBy ??= close;
-        setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
-      } else {
-        log.error(() => `${connection.connectionId} socket error: ${error.message}`);
-      }
-    });
-    socket.on('close', (code: number, reason: Buffer) => {
-      clearTimeout(connection.idleTimer);
-      clearTimeout(connection.maxTimer);
-      connections.delete(connection.connectionId);
-      const statusCode = connection.closedBy?.statusCode ?? code;
-      const why = connection.closedBy?.reason ?? (reason.toString('utf8') || CLOSE_REASONS[code] || 'Closed');
-      trackDisconnect(
-        router.deliverDisconnect(connection, statusCode, why).finally(() => connection.markGone()),
-      );
-    });
-  }
-
-  /** close() waits for every $disconnect still being delivered. */
-  function trackDisconnect(delivery: Promise<void>): void {
-    closingConnections.add(delivery);
-    delivery.catch(() => {}).finally(() => closingConnections.delete(delivery));
-  }
-
-  async function onMessage(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    // A message that completed after the gateway began to close (a refused frame) runs no route.
-    if (connection.closedBy) return;
-    if (isBinary) {
-      closeByGateway(connection, GATEWAY_CLOSES.binaryFrame);
-      return;
-    }
-    touch(connection);
-    connection.idleTimer.refresh();
-    await router.routeMessage(connection, data.toString('utf8'));
-  }
-
   let closed: Promise<void> | undefined;
   function close(): Promise<void> {
     closed ??= shutDown();
@@ -463,9 +304,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   async function shutDown(): Promise<void> {
     shuttingDown = true;
-    const open = [...connections.values()];
-    for (const connection of open) closeByGateway(connection, GATEWAY_CLOSES.shutdown);
-    await Promise.all([...open.map((c) => c.gone), ...closingConnections]);
+    await registry.closeAll();
     await new Promise<void>((resolve) => {
       wss.close(() => resolve());
     });
