@@ -4,6 +4,7 @@ import { broadcastTo } from '../connections/broadcast.js';
 import { postToConnection } from '../connections/operations.js';
 import { normalizeEndpoint, resolveEndpoint } from '../connections/resolveEndpoint.js';
 import { DEFAULT_TRANSPORT, type Transport } from '../connections/transport.js';
+import { readRequestContext } from './readRequestContext.js';
 import type { WebSocketContext, WebSocketEvent, WebSocketEventType } from './types.js';
 
 export interface WebSocketContextOptions {
@@ -46,9 +47,8 @@ export function webSocketContext(
     MiddlewareObj<WebSocketEvent, unknown, Error, WebSocketContext>['before']
   > = (request) => {
     const event = request.event as WebSocketEvent | null | undefined;
-    const requestContext = event?.requestContext as Partial<WebSocketEvent['requestContext']> | undefined;
-    const connectionId = requestContext?.connectionId;
-    const routeKey = requestContext?.routeKey;
+    const requestContext = readRequestContext(event);
+    const { connectionId, routeKey } = requestContext;
     if (checkEvent && !(isNonEmptyString(connectionId) && isNonEmptyString(routeKey))) {
       throw createError(
         400,
@@ -65,10 +65,10 @@ export function webSocketContext(
     const context = request.context;
     context.connectionId = connectionId as string;
     context.routeKey = routeKey as string;
-    context.eventType = eventTypeOf(requestContext?.eventType, routeKey);
+    context.eventType = eventTypeOf(requestContext.eventType, routeKey as string | undefined);
     // As the event has it: on AWS every event of a connection carries what its $connect
     // authorizer returned; without an authorizer, undefined.
-    context.authorizer = requestContext?.authorizer;
+    context.authorizer = requestContext.authorizer as WebSocketContext['authorizer'];
     context.send = async function sendToConnection(targetId, data) {
       return postToConnection(endpointOfEvent(), targetId, data, transport);
     };

@@ -1,5 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
+import { readRequestContext } from './readRequestContext.js';
 import type { ErrorLogEntry, ErrorLogger, WebSocketContext, WebSocketEvent } from './types.js';
 
 export interface WebSocketErrorsOptions {
@@ -90,6 +91,32 @@ export class FailedWithResponseError extends Error {
   }
 }
 
+// instanceof consults the prototype chain, which a thrown Proxy's trap can refuse to give.
+function isFailedWithResponse(thrown: unknown): thrown is FailedWithResponseError {
+  try {
+    return thrown instanceof FailedWithResponseError;
+  } catch {
+    return false;
+  }
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The event's IDs for the log line and the 500's body, read so that no event makes the error
+ * handler throw: only strings (a BigInt or a `toJSON` that throws would break `JSON.stringify`).
+ */
+function eventIdsOf(event: unknown): { requestId?: string; connectionId?: string; routeKey?: string } {
+  const { requestId, connectionId, routeKey } = readRequestContext(event);
+  return {
+    requestId: stringOrUndefined(requestId),
+    connectionId: stringOrUndefined(connectionId),
+    routeKey: stringOrUndefined(routeKey),
+  };
+}
+
 /**
  * Turns any error into a result: a client error (status 400-499 that Middy would expose) keeps
  * its status and message as `{"message": ...}`; everything else is a 500 shaped like API Gateway's
@@ -101,22 +128,22 @@ export function webSocketErrors(
   const logger = options.logger === undefined ? logErrorAsJsonLine : options.logger;
   const logFailure = (request: ErrorRequest, thrown: unknown) => {
     if (!logger) return;
-    const requestContext = (request.event as Partial<WebSocketEvent> | null | undefined)?.requestContext;
+    const { requestId, connectionId, routeKey } = eventIdsOf(request.event);
     logger({
       level: 'error',
       message: 'WebSocket handler failed',
       error: describeThrown(thrown),
-      requestId: requestContext?.requestId,
+      requestId,
       awsRequestId: request.context?.awsRequestId,
-      connectionId: requestContext?.connectionId,
-      routeKey: requestContext?.routeKey,
+      connectionId,
+      routeKey,
     });
   };
 
   const webSocketErrorsOnError = (request: ErrorRequest) => {
     if (request.response !== undefined) return;
     const thrown = request.error;
-    if (thrown instanceof FailedWithResponseError) {
+    if (isFailedWithResponse(thrown)) {
       try {
         logFailure(request, thrown.cause);
       } catch {
@@ -138,14 +165,10 @@ export function webSocketErrors(
     } catch {
       // A failing logger must not turn a 500 into a throw out of the handler.
     }
-    const requestContext = (request.event as Partial<WebSocketEvent> | null | undefined)?.requestContext;
+    const { connectionId, requestId } = eventIdsOf(request.event);
     request.response = {
       statusCode: 500,
-      body: JSON.stringify({
-        message: INTERNAL_ERROR_MESSAGE,
-        connectionId: requestContext?.connectionId,
-        requestId: requestContext?.requestId,
-      }),
+      body: JSON.stringify({ message: INTERNAL_ERROR_MESSAGE, connectionId, requestId }),
     };
   };
 

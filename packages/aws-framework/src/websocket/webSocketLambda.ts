@@ -1,5 +1,6 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { guardContext } from './guardContext.js';
 import { ROUTE_KEYS } from './routes.js';
 import type {
   WebSocketContext,
@@ -66,6 +67,7 @@ export function webSocketLambda<TBody = unknown, TAuthorizer = undefined>(
   // last, so middlewares added later see the injected context and the handler's raw response.
   const handler = middy<WebSocketEvent, WebSocketResult, Error, WebSocketContext>(
     fn as unknown as (event: WebSocketEvent, context: WebSocketContext) => Promise<WebSocketResult>,
+    { requestStart: guardContext },
   ).use([
     webSocketContext({ endpoint: options.endpoint, transport: options.transport }),
     ...(options.jsonBody === false ? [] : [webSocketJsonBody()]),
