@@ -1,15 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { CHAT_ROUTES, HEARTBEAT_ROUTE } from '../../src/contract.js';
 import { CHAT_IDENTITY_SOURCE, CHAT_TOKEN_AUDIENCE, CHAT_TOKEN_ISSUER } from '../../src/issueChatToken.js';
-import { bundledFunction } from './bundledFunction.js';
+import { bundledFunction, type LambdaBuildOverrides } from './bundledFunction.js';
 import { ConnectionsTable } from './ConnectionsTable.js';
 import { WebSocketBackend } from './WebSocketBackend.js';
 
-/** The pnpm workspace root: esbuild runs there, and resolves the chat's dependencies from it. */
+/** The pnpm workspace root: esbuild works there (its metafile's and source maps' paths are relative to it). */
 export const WORKSPACE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** The chat's Lambda entry point, the same module the local gateway runs. */
 export const CHAT_HANDLER_ENTRY = fileURLToPath(new URL('../../src/handler.ts', import.meta.url));
@@ -42,8 +42,8 @@ export interface ChatStackProps extends StackProps {
   tokens?: ChatTokens;
   /** The connections table's removal policy; default `DESTROY` (see `ConnectionsTable`). */
   tableRemovalPolicy?: RemovalPolicy;
-  /** Merged over `WebSocketBackend`'s bundling defaults (the tests ask for esbuild's metafile). */
-  bundling?: nodejs.BundlingOptions;
+  /** Merged over the functions' esbuild options, `lambdaBuildOptions` (the tests ask for a metafile). */
+  bundling?: LambdaBuildOverrides;
 }
 
 /** The chat on AWS: a WebSocket API, the chat Lambda behind every route, and its connections table. */
@@ -51,7 +51,7 @@ export class ChatStack extends Stack {
   readonly table: ConnectionsTable;
   readonly backend: WebSocketBackend;
   /** The `$connect` authorizer's function. */
-  readonly authorizerFunction: nodejs.NodejsFunction;
+  readonly authorizerFunction: lambda.Function;
 
   constructor(scope: Construct, id: string, props: ChatStackProps = {}) {
     super(scope, id, props);
@@ -60,7 +60,6 @@ export class ChatStack extends Stack {
     });
     const bundling = {
       projectRoot: WORKSPACE_ROOT,
-      depsLockFilePath: `${WORKSPACE_ROOT}pnpm-lock.yaml`,
       ...(props.bundling ? { bundling: props.bundling } : {}),
     };
     this.authorizerFunction = bundledFunction(this, 'Authorizer', {

@@ -6,7 +6,6 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { type BundledFunctionProps, bundledFunction } from './bundledFunction.js';
 
@@ -92,7 +91,7 @@ export const HEARTBEAT_REQUEST_TEMPLATES = { $default: '{"statusCode": 200}' };
 export class WebSocketBackend extends Construct {
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly integration: WebSocketLambdaIntegration;
   /** The heartbeat route's `MOCK` integration, unless `heartbeatRoute` is `false`. */
   readonly heartbeatIntegration: WebSocketMockIntegration | undefined;

@@ -1,24 +1,17 @@
-import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AssetHashType, Duration, type ILocalBundling, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import * as esbuild from 'esbuild';
+import { lambdaBuildOptions } from './lambdaBuildOptions.js';
 
-/**
- * esbuild's ESM output has no `require`; CommonJS code inside the bundle (parts of the SDK's
- * dependency tree) calls it for Node built-ins, so the bundle makes one.
- */
-const REQUIRE_BANNER =
-  "import { createRequire as __awsfCreateRequire } from 'node:module';const require = __awsfCreateRequire(import.meta.url);";
-
-/**
- * The folder of this package's own esbuild executable. With a pnpm lock file CDK runs
- * `pnpm exec esbuild` in `projectRoot`, which finds esbuild only where that folder's package
- * depends on it; first on the bundling PATH, this one answers wherever the root has none.
- */
-const ESBUILD_BIN = join(dirname(createRequire(import.meta.url).resolve('esbuild/package.json')), 'bin');
+/** esbuild options merged over `lambdaBuildOptions` (never the entry or where the output goes). */
+export type LambdaBuildOverrides = Omit<
+  esbuild.BuildOptions,
+  'entryPoints' | 'outdir' | 'outfile' | 'write' | 'absWorkingDir'
+>;
 
 export interface BundledFunctionProps {
   /** The handler module (TypeScript or JavaScript), bundled with esbuild on this machine. */
@@ -27,42 +20,66 @@ export interface BundledFunctionProps {
   handler?: string;
   /** Environment variables (`NODE_OPTIONS=--enable-source-maps` is always set). */
   environment?: Record<string, string>;
-  /** The folder holding `depsLockFilePath` and the entry (a pnpm workspace's root). */
+  /**
+   * The folder esbuild works in (a pnpm workspace's root): the paths in its metafile and source
+   * maps are relative to it. Default: the current directory.
+   */
   projectRoot?: string;
-  /** The lock file; its name tells CDK which package manager runs esbuild. */
-  depsLockFilePath?: string;
   /** Default 256 MB. */
   memorySize?: number;
   /** Default 29 s, API Gateway's integration timeout: a longer run would be cut off anyway. */
   timeout?: Duration;
   /** How long the function's logs are kept; default one week. */
   logRetention?: logs.RetentionDays;
-  /** Merged over the defaults (ESM, minified, source maps, the SDK bundled). */
-  bundling?: nodejs.BundlingOptions;
+  /**
+   * Merged over `lambdaBuildOptions` (ESM, code-split, minified, source maps, the SDK bundled).
+   * With `metafile: true` the metafile is written beside the bundle as `index.meta.json`.
+   */
+  bundling?: LambdaBuildOverrides;
 }
 
 /**
- * A Node.js 24 arm64 function bundled by esbuild on this machine (no Docker) into one minified ES
- * module with a source map, the AWS SDK inside, and its logs in a group `{id}Logs` kept a week and
- * deleted with the stack. `WebSocketBackend` makes its handler with it; the chat its authorizer.
+ * A Node.js 24 arm64 function built by esbuild on this machine (no Docker) with
+ * `lambdaBuildOptions`: a minified, code-split ES module `index.mjs` and its chunks, with source
+ * maps and the AWS SDK inside, and its logs in a group `{id}Logs` kept a week and deleted with the
+ * stack. `WebSocketBackend` makes its handler with it; the chat its authorizer.
+ *
+ * `NodejsFunction` is not used because it builds with `--outfile`, which esbuild's code splitting
+ * cannot write to; one file parses the whole SDK on every cold start.
  *
  * @example
  * ```ts
  * const fn = bundledFunction(this, 'Authorizer', { entry: 'src/chatAuthorizer.ts' });
  * ```
  */
-export function bundledFunction(
-  scope: Construct,
-  id: string,
-  props: BundledFunctionProps,
-): nodejs.NodejsFunction {
+export function bundledFunction(scope: Construct, id: string, props: BundledFunctionProps): lambda.Function {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  return new nodejs.NodejsFunction(scope, id, {
-    entry: props.entry,
-    handler: props.handler ?? 'handler',
+  const buildOptions: esbuild.BuildOptions = {
+    ...lambdaBuildOptions(props.entry),
+    ...props.bundling,
+    absWorkingDir: props.projectRoot ?? process.cwd(),
+  };
+  // Called by CDK only when the stack is bundled (not with `aws:cdk:bundling-stacks` = []). The
+  // options are a field so that they are part of the asset cache key CDK computes from the
+  // bundling options' JSON: two functions over one folder must not share a bundle.
+  const local: ILocalBundling & { buildOptions: esbuild.BuildOptions } = {
+    buildOptions,
+    tryBundle(outputDir) {
+      const result = esbuild.buildSync({ ...buildOptions, outdir: outputDir });
+      if (result.metafile) writeFileSync(join(outputDir, 'index.meta.json'), JSON.stringify(result.metafile));
+      return true;
+    },
+  };
+  return new lambda.Function(scope, id, {
+    // Hashed from the build's output: the same bundle, the same asset, whatever the checkout.
+    code: lambda.Code.fromAsset(dirname(props.entry), {
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: { image: lambda.Runtime.NODEJS_24_X.bundlingImage, local },
+    }),
+    handler: `index.${props.handler ?? 'handler'}`,
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: props.memorySize ?? 256,
@@ -72,25 +89,6 @@ export function bundledFunction(
       // Stack traces through the minified bundle point at the TypeScript sources.
       NODE_OPTIONS: '--enable-source-maps',
       ...props.environment,
-    },
-    ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
-    ...(props.depsLockFilePath ? { depsLockFilePath: props.depsLockFilePath } : {}),
-    bundling: {
-      format: nodejs.OutputFormat.ESM,
-      target: 'node24',
-      minify: true,
-      sourceMap: true,
-      mainFields: ['module', 'main'],
-      banner: REQUIRE_BANNER,
-      // Our own pinned SDK, in the bundle, rather than the runtime's copy: the version we test
-      // with, and a faster cold start than loading the runtime's node_modules.
-      bundleAwsSDK: true,
-      forceDockerBundling: false,
-      ...props.bundling,
-      environment: {
-        PATH: [ESBUILD_BIN, process.env.PATH].filter(Boolean).join(delimiter),
-        ...props.bundling?.environment,
-      },
     },
   });
 }
