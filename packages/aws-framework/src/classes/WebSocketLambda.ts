@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../connections/broadcast.js';
+import { guardContext } from '../websocket/guardContext.js';
 import type { WebSocketContext, WebSocketLambdaOptions, WebSocketResponse } from '../websocket/types.js';
 import { type OptionSchema, validateOptions } from '../websocket/validateOptions.js';
 import { webSocketContext } from '../websocket/webSocketContext.js';
@@ -60,8 +61,16 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
   protected async process(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
     this.#stack ??= this.#buildStack();
     // A copy per invocation: what the middlewares add (send, connectionId) must not leak into
-    // another invocation handed the same context object.
-    const invocationContext = { ...context } as WebSocketContext;
+    // another invocation handed the same context object. One that cannot be copied is none.
+    let copy: unknown;
+    try {
+      copy = { ...context };
+    } catch {
+      copy = {};
+    }
+    const request = { context: copy };
+    guardContext(request);
+    const invocationContext = request.context as WebSocketContext;
     return currentInvocation.run(invocationContext, () => this.#stack!(event, invocationContext));
   }
 
