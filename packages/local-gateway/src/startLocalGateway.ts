@@ -1,16 +1,15 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createConnectionRegistry } from './connectionRegistry.js';
 import type { GatewayFacts } from './events.js';
 import { gatewayLog } from './gatewayLog.js';
 import { createHandshake } from './handshake.js';
+import { createHttpListener } from './httpListener.js';
 import { newApiId } from './ids.js';
-import { handleManagementRequest } from './managementApi.js';
 import { createMessageRouter } from './messageRouter.js';
 import { type LocalGatewayOptions, resolveOptions } from './options.js';
 import { RateLimiter } from './rateLimiter.js';
 import { createRouteTable } from './routeTable.js';
-import { serveStatic } from './staticFiles.js';
 
 export { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './connectAuthorizer.js';
 
@@ -29,6 +28,16 @@ export interface LocalGateway {
   setRouteKeys(keys: string[] | undefined): void;
 }
 
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
 /**
  * Runs Lambda handlers behind a real WebSocket server that behaves like API Gateway's WebSocket
  * API, with its management API (`@connections`) on the same port for the real SDK client.
@@ -40,25 +49,8 @@ export interface LocalGateway {
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const config = resolveOptions(options);
   const log = gatewayLog(config.logger);
-  let shuttingDown = false;
-  const routes = createRouteTable(config, log);
-  const limiter = config.managementRateLimit ? new RateLimiter(config.managementRateLimit) : undefined;
-
-  const server = createServer((request, response) => {
-    handleHttp(request, response).catch((error: unknown) => {
-      log.error(() => `HTTP ${request.method} ${request.url} failed: ${String(error)}`);
-      if (!response.headersSent) response.writeHead(500);
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = createServer();
+  const port = await listen(server, config.port, config.host);
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   const hostForUrl = wildcard ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const gateway: GatewayFacts = {
@@ -67,15 +59,20 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     domainName: `${hostForUrl}:${port}`,
     port,
   };
-  const functionName = `local-${config.stage}-websocket`;
+  const integration = {
+    functionName: `local-${config.stage}-websocket`,
+    integrationTimeoutMs: config.integrationTimeoutMs,
+  };
+  let shuttingDown = false;
+
+  const routes = createRouteTable(config, log);
   routes.logDeclared();
   const router = createMessageRouter({
+    ...integration,
     gateway,
     routes,
     routeSelectionPath: config.routeSelectionPath,
     hasRouteResponse: config.hasRouteResponse,
-    functionName,
-    integrationTimeoutMs: config.integrationTimeoutMs,
     log,
   });
   const registry = createConnectionRegistry({
@@ -87,9 +84,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     onDisconnect: router.deliverDisconnect,
   });
   const handshake = createHandshake({
+    ...integration,
     gateway,
-    functionName,
-    integrationTimeoutMs: config.integrationTimeoutMs,
     authorizer: config.authorizer,
     connectHandler: () => routes.handlerFor('$connect'),
     isShuttingDown: () => shuttingDown,
@@ -97,57 +93,20 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     onOpen: registry.add,
     onAbandoned: registry.abandon,
   });
+  const limiter = config.managementRateLimit ? new RateLimiter(config.managementRateLimit) : undefined;
+  server.on(
+    'request',
+    createHttpListener({
+      stage: config.stage,
+      staticDir: config.staticDir,
+      connections: registry,
+      managementLimits: limiter ? { tryTakeRequest: () => limiter.tryTake() } : {},
+      log,
+    }),
+  );
   server.on('upgrade', handshake.onUpgrade);
-  const managementLimits = limiter ? { tryTakeRequest: () => limiter.tryTake() } : {};
-
-  async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { pathname } = new URL(request.url ?? '/', 'http://local');
-    const management = /^\/([^/]+)\/@connections\/([^/]+)\/?$/.exec(pathname);
-    if (management) {
-      let connectionId: string;
-      try {
-        connectionId = decodeURIComponent(management[2] as string);
-      } catch {
-        response.writeHead(400).end();
-        return;
-      }
-      if (management[1] !== config.stage) {
-        request.resume();
-        response.writeHead(403, {
-          'content-type': 'application/json',
-          'x-amzn-errortype': 'ForbiddenException',
-        });
-        response.end(JSON.stringify({ message: 'Forbidden' }));
-        return;
-      }
-      await handleManagementRequest(registry, connectionId, request, response, managementLimits);
-      return;
-    }
-    // The WebSocket path answers anything that is not a WebSocket handshake with 426, as API
-    // Gateway does (serverless-offline's WebSocket suite, written against AWS, expects it).
-    if (pathname === `/${config.stage}` || pathname.startsWith(`/${config.stage}/`)) {
-      request.resume();
-      response
-        .writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket', connection: 'Upgrade' })
-        .end(JSON.stringify({ message: 'Upgrade Required' }));
-      return;
-    }
-    if (config.staticDir && (request.method === 'GET' || request.method === 'HEAD')) {
-      await serveStatic(config.staticDir, request, response);
-      return;
-    }
-    request.resume();
-    response
-      .writeHead(404, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ message: 'Not Found' }));
-  }
 
   let closed: Promise<void> | undefined;
-  function close(): Promise<void> {
-    closed ??= shutDown();
-    return closed;
-  }
-
   async function shutDown(): Promise<void> {
     shuttingDown = true;
     await registry.closeAll();
@@ -162,7 +121,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     url: `ws://${hostForUrl}:${port}/${config.stage}`,
     endpoint: `http://${hostForUrl}:${port}/${config.stage}`,
     port,
-    close,
+    close: () => (closed ??= shutDown()),
     setRouteKeys: routes.setRouteKeys,
   };
 }
