@@ -295,6 +295,7 @@ describe('throttling', () => {
     const gateway = await harness.start({ handler: recorder.handler, managementRateLimit: 5 });
     const { connectionId } = await openRecorded(harness, gateway, recorder);
     const sdk = sdkFor(gateway.endpoint);
+    const started = performance.now();
     const outcomes = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) =>
         i % 2
@@ -305,7 +306,10 @@ describe('throttling', () => {
       ),
     );
     const rejected = outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason as Error);
-    expect(outcomes.length - rejected.length).toBe(5);
+    // Five at once, plus what the bucket refilled (5 a second) while a loaded machine sent the burst.
+    const refilled = Math.floor(((performance.now() - started) / 1000) * 5);
+    expect(outcomes.length - rejected.length).toBeGreaterThanOrEqual(5);
+    expect(outcomes.length - rejected.length).toBeLessThanOrEqual(5 + refilled);
     for (const error of rejected) expect(error).toBeInstanceOf(LimitExceededException);
     // The bucket refills: a second later there is room again.
     await sleep(1_100);
