@@ -1,5 +1,6 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { guardContext } from '../websocket/guardContext.js';
 import { type OptionSchema, validateOptions } from '../websocket/validateOptions.js';
 import { authorizerErrors } from './authorizerErrors.js';
 import { authorizerPolicy } from './authorizerPolicy.js';
@@ -57,6 +58,7 @@ export function webSocketAuthorizer<TContext extends AuthorizerContext = Authori
   // error mapping run last, so middlewares added later see the function's raw decision.
   const handler = middy<WebSocketAuthorizerEvent, WebSocketAuthorizerResult<TContext>, Error, Context>(
     fn as unknown as (event: WebSocketAuthorizerEvent) => Promise<WebSocketAuthorizerResult<TContext>>,
+    { requestStart: guardContext },
   ).use([authorizerPolicy(), authorizerErrors({ logger: options.logger })] as never);
   return handler as unknown as WebSocketAuthorizerHandler<TContext>;
 }
