@@ -31,6 +31,7 @@ describe('the published package', () => {
       'ROUTE_KEYS',
       'WebSocketLambda',
       'connections',
+      'createError',
       'deny',
       'resolveEndpoint',
       'routes',
@@ -53,6 +54,7 @@ describe('the published package', () => {
   it('exports the DynamoDB store and its table helpers from aws-framework/dynamodb', async () => {
     expect(await importAsUser('aws-framework/dynamodb')).toEqual([
       'CONNECTIONS_TABLE_KEYS',
+      'ConnectionNotSavedError',
       'DEFAULT_TTL_MARGIN_SECONDS',
       'DynamoDbConnectionStore',
       'TableNotActiveError',
