@@ -1,7 +1,8 @@
 /**
  * Cold start: fresh `node` processes, each importing an esbuild bundle of a handler and answering
- * one `$connect`, for the chat example and two hand-written baselines; bundle sizes; and, with a
- * module-load hook, which modules that `$connect` loads.
+ * one `$connect`, for the chat example (among others built with `lambdaBuildOptions`, exactly as its
+ * CDK app deploys it) and two hand-written baselines; bundle sizes; and, with a module-load hook,
+ * which modules that `$connect` loads.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { lambdaBuildOptions } from '../../examples/chat/infra/lib/lambdaBuildOptions.js';
 import { createConnectEvent } from '../../packages/aws-framework/dist/testing/index.js';
 import { median, percentile } from '../stats.js';
 import { type Comparison, type Measurement, type Suite, type Target, target } from '../types.js';
@@ -36,6 +38,8 @@ interface Bundle {
   entry: string;
   sdk: Sdk;
   splitting: boolean;
+  /** Built with the CDK app's own esbuild options (`lambdaBuildOptions`) rather than the bench's. */
+  cdk?: boolean;
 }
 
 interface Built extends Bundle {
@@ -52,6 +56,8 @@ interface Variant {
   bundle: string;
   /** Without `node:http` loaded first (see the driver). */
   bare?: boolean;
+  /** `node` options, as the function's `NODE_OPTIONS` sets them. */
+  nodeOptions?: string[];
 }
 
 interface Run {
@@ -65,6 +71,7 @@ interface Run {
 const CHAT = 'examples/chat/src/handler.ts';
 
 const BUNDLES: Bundle[] = [
+  { key: 'chat-cdk', entry: CHAT, sdk: 'bundled', splitting: true, cdk: true },
   { key: 'chat-split', entry: CHAT, sdk: 'bundled', splitting: true },
   { key: 'chat-one', entry: CHAT, sdk: 'bundled', splitting: false },
   { key: 'chat-split-ext', entry: CHAT, sdk: 'external', splitting: true },
@@ -75,7 +82,22 @@ const BUNDLES: Bundle[] = [
   { key: 'b-ext', entry: 'bench/fixtures/clientAtModuleTop.ts', sdk: 'external', splitting: true },
 ];
 
+// As deployed: `bundledFunction` sets NODE_OPTIONS=--enable-source-maps, which has Node read each
+// module's source map as it loads it.
+const DEPLOYED_NODE_OPTIONS = ['--enable-source-maps'];
+
 const VARIANTS: Variant[] = [
+  {
+    key: 'chat-cdk',
+    label: 'chat as the CDK app deploys it (lambdaBuildOptions, --enable-source-maps)',
+    bundle: 'chat-cdk',
+    nodeOptions: DEPLOYED_NODE_OPTIONS,
+  },
+  {
+    key: 'chat-cdk-nomaps',
+    label: 'chat as the CDK app builds it, without --enable-source-maps',
+    bundle: 'chat-cdk',
+  },
   { key: 'chat-split', label: 'chat, SDK bundled, split', bundle: 'chat-split' },
   { key: 'chat-one', label: 'chat, SDK bundled, one file', bundle: 'chat-one' },
   { key: 'chat-split-ext', label: 'chat, SDK external, split', bundle: 'chat-split-ext' },
@@ -91,7 +113,31 @@ const VARIANTS: Variant[] = [
 
 async function build(bundle: Bundle): Promise<Built> {
   const outdir = path.join(WORK, bundle.key);
-  const result = await esbuild.build({
+  const options: esbuild.BuildOptions = bundle.cdk
+    ? // As `bundledFunction` builds it, from the absolute entry, in the workspace root.
+      { ...lambdaBuildOptions(path.join(ROOT, bundle.entry)), absWorkingDir: ROOT, outdir }
+    : benchBuildOptions(bundle, outdir);
+  const result = await esbuild.build({ ...options, metafile: true, logLevel: 'silent' });
+  const outputs = result.metafile.outputs;
+  const entry = Object.keys(outputs).find((file) => outputs[file]?.entryPoint === bundle.entry);
+  if (!entry) throw new Error(`coldStart: no entry chunk in the build of ${bundle.key}`);
+  const sdkChunks = new Set(
+    Object.keys(outputs)
+      .filter((file) =>
+        Object.keys(outputs[file]?.inputs ?? {}).some((input) => input.includes(MANAGEMENT_SDK)),
+      )
+      .map((file) => path.join(ROOT, file)),
+  );
+  // Code only: source maps are not loaded as modules (and not built but for the CDK's bundle).
+  const allBytes = Object.entries(outputs)
+    .filter(([file]) => file.endsWith('.mjs'))
+    .reduce((sum, [, output]) => sum + output.bytes, 0);
+  return { ...bundle, file: path.join(ROOT, entry), allBytes, sdkChunks };
+}
+
+/** The bench's own options, the same for every handler but the CDK app's. */
+function benchBuildOptions(bundle: Bundle, outdir: string): esbuild.BuildOptions {
+  return {
     absWorkingDir: ROOT,
     entryPoints: [{ in: bundle.entry, out: 'handler' }],
     bundle: true,
@@ -105,21 +151,7 @@ async function build(bundle: Bundle): Promise<Built> {
     outExtension: { '.js': '.mjs' },
     splitting: bundle.splitting,
     external: bundle.sdk === 'external' ? SDK_EXTERNAL : [],
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const outputs = result.metafile.outputs;
-  const entry = Object.keys(outputs).find((file) => outputs[file]?.entryPoint === bundle.entry);
-  if (!entry) throw new Error(`coldStart: no entry chunk in the build of ${bundle.key}`);
-  const sdkChunks = new Set(
-    Object.keys(outputs)
-      .filter((file) =>
-        Object.keys(outputs[file]?.inputs ?? {}).some((input) => input.includes(MANAGEMENT_SDK)),
-      )
-      .map((file) => path.join(ROOT, file)),
-  );
-  const allBytes = Object.values(outputs).reduce((sum, output) => sum + output.bytes, 0);
-  return { ...bundle, file: path.join(ROOT, entry), allBytes, sdkChunks };
+  };
 }
 
 /** The toolkit's own code: `aws-framework`'s main entry, minified, its dependencies left out. */
@@ -170,8 +202,13 @@ const CHILD_ENV = (() => {
   return env;
 })();
 
-async function coldStart(built: Built, eventFile: string, flags: string[]): Promise<Run> {
-  const args = [DRIVER, built.file, eventFile, ...flags];
+async function coldStart(
+  built: Built,
+  eventFile: string,
+  flags: string[],
+  nodeOptions: string[] = [],
+): Promise<Run> {
+  const args = [...nodeOptions, DRIVER, built.file, eventFile, ...flags];
   const { stdout } = await run(process.execPath, args, { env: CHILD_ENV, cwd: ROOT, timeout: 30_000 });
   const measured = JSON.parse(stdout.trim().split('\n').pop() as string) as Run;
   if (measured.statusCode !== 200) {
@@ -205,14 +242,21 @@ function coldStartNotes({
   connectBytes,
 }: NoteInputs): string[] {
   const notes: string[] = [];
-  const chatOverA = ratio('chat-split', 'a');
+  const chatOverA = ratio('chat-cdk', 'a');
   notes.push(
-    'Which layout: split. With `splitting: true` the SDKs (the management API client, and DynamoDB behind ' +
-      '`TABLE_NAME`) stay in chunks that load on the first send or the first DynamoDB call, and the `$connect` ' +
-      `loads ${kb(connectBytes)} of the ${kb(builds.get('chat-split')?.allBytes ?? 0)} bundle. In one file (what the chat's ` +
-      'CDK stack deploys: NodejsFunction bundles one file) the dynamic imports are inlined behind lazy wrappers, ' +
-      `so nothing of the SDK runs, but all ${kb(builds.get('chat-one')?.allBytes ?? 0)} is parsed: ` +
+    "Which layout: split, what the chat's CDK app deploys (`bundledFunction` builds with `lambdaBuildOptions`, " +
+      'the options the "as the CDK app" rows are built with here). With `splitting: true` the SDKs (the management ' +
+      'API client, and DynamoDB behind `TABLE_NAME`) stay in chunks that load on the first send or the first ' +
+      `DynamoDB call, and the \`$connect\` loads ${kb(connectBytes)} of the ${kb(builds.get('chat-cdk')?.allBytes ?? 0)} ` +
+      `bundle: ${ms(total('chat-cdk'))}, ${times(ratio('chat-cdk', 'b'))} (b). In one file (what \`NodejsFunction\` ` +
+      'builds, with `--outfile`, which splitting cannot write to) the dynamic imports are inlined behind lazy ' +
+      `wrappers, so nothing of the SDK runs, but all ${kb(builds.get('chat-one')?.allBytes ?? 0)} is parsed: ` +
       `${ms(total('chat-one'))}, ${times(ratio('chat-one', 'b'))} (b).`,
+  );
+  notes.push(
+    `Source maps: the deployed function runs with \`--enable-source-maps\` (${ms(total('chat-cdk'))}); without it ` +
+      `the same bundle takes ${ms(total('chat-cdk-nomaps'))}, ${times(ratio('chat-cdk', 'chat-cdk-nomaps'))} as ` +
+      "long with them: Node reads the map of each module it loads, so only the loaded chunks' maps cost anything.",
   );
   if (loadsDynamoDb) {
     notes.push(
@@ -240,7 +284,7 @@ function coldStartNotes({
         'is left to take is the file count, a choice of the bundle layout rather than of the toolkit, and ~0.1 ms ' +
         "of building Middy's error handler at import rather than on the first error. " +
         "With Node's own start-up counted, as a client waiting for the socket sees a cold start, the chat is " +
-        `${times(answered('chat-split') / answered('a'))} (a) (the ratio notes).`,
+        `${times(answered('chat-cdk') / answered('a'))} (a) (the ratio notes).`,
     );
   }
   return notes;
@@ -287,7 +331,12 @@ export const suite: Suite = async ({ quick }) => {
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < VARIANTS.length; i++) {
       const variant = VARIANTS[(i + round) % VARIANTS.length] as Variant;
-      const measured = await coldStart(builtFor(variant), eventFile, variant.bare ? ['--bare'] : []);
+      const measured = await coldStart(
+        builtFor(variant),
+        eventFile,
+        variant.bare ? ['--bare'] : [],
+        variant.nodeOptions,
+      );
       timings.get(variant.key)?.push(measured);
     }
   }
@@ -361,18 +410,19 @@ export const suite: Suite = async ({ quick }) => {
     note: `with Node's start-up (${ms(startUp(x))}) counted: ${times(answered(x) / answered(y))}`,
   });
   const dynamoDbLoaded = (loadedBy.get('chat-one-ext') ?? []).some((url) => url.includes(DYNAMODB_SDK));
-  const hookedSdkModules = sdkModulesLoaded('chat-split') + sdkModulesLoaded('chat-split-ext');
+  const hookedSdkModules =
+    sdkModulesLoaded('chat-cdk') + sdkModulesLoaded('chat-split') + sdkModulesLoaded('chat-split-ext');
   const targets: Target[] = [
     target(
-      'chat $connect (import + first invocation) at most 1.3x (a) (SDK bundled, split)',
-      ratio('chat-split', 'a'),
+      'chat $connect (import + first invocation) at most 1.3x (a) (as the CDK app deploys it)',
+      ratio('chat-cdk', 'a'),
       'x',
       'max',
       1.3,
     ),
     target(
-      'chat $connect (import + first invocation) at most 0.5x (b) (SDK bundled, split)',
-      ratio('chat-split', 'b'),
+      'chat $connect (import + first invocation) at most 0.5x (b) (as the CDK app deploys it)',
+      ratio('chat-cdk', 'b'),
       'x',
       'max',
       0.5,
@@ -392,7 +442,7 @@ export const suite: Suite = async ({ quick }) => {
       5,
     ),
     target(
-      'chat $connect loads no management SDK module or chunk (split, SDK bundled and external; load hook)',
+      'chat $connect loads no management SDK module or chunk (CDK app, split, SDK bundled and external; load hook)',
       hookedSdkModules,
       'modules',
       'max',
@@ -404,7 +454,9 @@ export const suite: Suite = async ({ quick }) => {
     title: 'Cold start',
     method:
       'esbuild bundles (minified, ESM, target node22, mainFields module/main, createRequire banner; the same ' +
-      `options for every handler) answering one \`$connect\` in ${rounds} fresh \`node\` processes per variant, round-robin; ` +
+      'options for every handler, but for the "as the CDK app" rows: the CDK app\'s own `lambdaBuildOptions` ' +
+      '(examples/chat/infra/lib/lambdaBuildOptions.ts: the same and split, target node24, source maps), run with ' +
+      `the function's \`NODE_OPTIONS\`) answering one \`$connect\` in ${rounds} fresh \`node\` processes per variant, round-robin; ` +
       'each process times `await import(bundle)` and the first `handler(event, context)` with `performance.now()`. ' +
       'Figures are medians of import + first invocation; `node:http` is loaded before the handler as in Lambda ' +
       '(its runtime interface client uses it), except in the "bare node" rows. One more process per bundle ' +
@@ -412,6 +464,9 @@ export const suite: Suite = async ({ quick }) => {
       "The client's size: its built entry bundled by esbuild for browsers (ESM, es2022, minified), gzipped with node:zlib's defaults.",
     measurements,
     comparisons: [
+      compare('chat-cdk', 'b'),
+      compare('chat-cdk', 'a'),
+      compare('chat-cdk-nomaps', 'b'),
       compare('chat-split', 'a'),
       compare('chat-split', 'b'),
       compare('middy', 'a'),
@@ -433,11 +488,12 @@ export const suite: Suite = async ({ quick }) => {
         label,
         builds,
         loadsDynamoDb: dynamoDbLoaded,
-        connectBytes: await loadedBytes('chat-split'),
+        connectBytes: await loadedBytes('chat-cdk'),
       }),
       `The load hook: (b) loads the management SDK on $connect (${sdkModulesLoaded('b-ext') > 0 ? 'yes' : 'no'}); the ` +
-        `chat, split, loads ${sdkModulesLoaded('chat-split-ext')} of its modules with the SDK external and ` +
-        `${sdkModulesLoaded('chat-split')} of its ${builds.get('chat-split')?.sdkChunks.size} chunks with the SDK bundled. ` +
+        `chat, split, loads ${sdkModulesLoaded('chat-split-ext')} of its modules with the SDK external, ` +
+        `${sdkModulesLoaded('chat-split')} of its ${builds.get('chat-split')?.sdkChunks.size} chunks with the SDK bundled, ` +
+        `and ${sdkModulesLoaded('chat-cdk')} of its ${builds.get('chat-cdk')?.sdkChunks.size} as the CDK app deploys it. ` +
         'In one file the SDK is parsed with everything else, so the hook cannot tell it apart.',
     ],
   };

@@ -23,7 +23,7 @@ let stack: ChatStack;
 let template: Template;
 
 beforeAll(() => {
-  // An empty list of stacks to bundle: NodejsFunction skips esbuild and stages a placeholder.
+  // An empty list of stacks to bundle: CDK never calls bundledFunction's esbuild step (tryBundle).
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   // Environment-agnostic, as bin/chat.ts makes it: one template for any account and region.
   stack = new ChatStack(app, 'ChatTest');
