@@ -230,10 +230,9 @@ describe('the chat function', () => {
     }
   });
 
-  it('names the table in TABLE_NAME and turns source maps on', () => {
+  it('names the table in TABLE_NAME, and leaves --enable-source-maps off (it costs cold start)', () => {
     expect(propertiesOf(functionId()).Environment.Variables).toEqual({
       TABLE_NAME: { Ref: onlyResourceId('AWS::DynamoDB::Table') },
-      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 
@@ -299,7 +298,6 @@ describe('the authorizer function', () => {
     const expected = {
       TOKEN_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
       TOKEN_AUDIENCE: '1example23456789',
-      NODE_OPTIONS: '--enable-source-maps',
     };
     const fromContext = authorizerEnvironment({
       cognitoUserPoolId: 'eu-west-1_AbC123',
