@@ -1,3 +1,5 @@
+export { createError } from '@middy/util';
+export type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 export {
   type AuthorizerAllow,
   type AuthorizerContext,

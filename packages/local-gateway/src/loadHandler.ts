@@ -29,22 +29,83 @@ function forgetUserCommonJs(): void {
   }
 }
 
+type TsxApis = [typeof import('tsx/esm/api'), typeof import('tsx/cjs/api')];
+
+// tsx is an optional peer: its esbuild dependency runs an install script that npm 11 and pnpm 10
+// warn about, and a project of plain JavaScript handlers has no use for it.
+async function importTsxIfInstalled(): Promise<TsxApis | undefined> {
+  try {
+    return await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  } catch (error) {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const tsxItself = error instanceof Error && error.message.includes("'tsx'");
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && tsxItself) return undefined;
+    throw error;
+  }
+}
+
+const TYPESCRIPT_MODULE = /\.[cm]?tsx?$/i;
+
+function problemLoading(module: string, error: unknown): { problem: string } {
+  return {
+    problem: `cannot load module ${module}: ${error instanceof Error ? error.message : String(error)}`,
+  };
+}
+
+function handlerExport(
+  loaded: Record<string, unknown>,
+  module: string,
+  name: string,
+): LoadedHandlerFn | { problem: string } {
+  const handler = loaded[name];
+  if (typeof handler === 'function') return handler as LoadedHandlerFn;
+  const exports = Object.keys(loaded).join(', ') || 'none';
+  return { problem: `module ${module} has no function export "${name}" (its exports: ${exports})` };
+}
+
 /**
- * Loads `module` (JavaScript or TypeScript, through tsx) and returns its export `name`, or a message
- * saying why not. Every call evaluates the module and its imports afresh: it registers tsx's hooks
- * under a new namespace, which tsx appends to the URL of each module of the graph, so Node's module
- * cache, keyed by URL, holds a new copy (as tsx's own `tsImport` does, minus the hooks it never
- * unregisters). Older copies stay in memory: Node never evicts an ES module.
+ * Without tsx, a JavaScript module loads with plain `import()`. A query string unique to each load
+ * gives the entry module a fresh copy on a reload; the modules it imports keep their first copy
+ * (Node's module cache is keyed by URL), so `--watch` sees edits to the entry module only.
+ */
+async function loadWithoutTsx(
+  module: string,
+  url: string,
+  name: string,
+): Promise<LoadedHandler | { problem: string }> {
+  if (TYPESCRIPT_MODULE.test(module))
+    return {
+      problem: `cannot load module ${module}: a TypeScript handler needs tsx, an optional peer dependency of aws-framework-local; install it (npm install --save-dev tsx) or give a built .js file`,
+    };
+  forgetUserCommonJs();
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(`${url}?load=${randomUUID()}`)) as Record<string, unknown>;
+  } catch (error) {
+    return problemLoading(module, error);
+  }
+  const handler = handlerExport(loaded, module, name);
+  if (typeof handler !== 'function') return handler;
+  return { handler, release: async () => {} };
+}
+
+/**
+ * Loads `module` (JavaScript, or TypeScript through tsx) and returns its export `name`, or a message
+ * saying why not. With tsx installed, every call evaluates the module and its imports afresh: it
+ * registers tsx's hooks under a new namespace, which tsx appends to the URL of each module of the
+ * graph, so Node's module cache, keyed by URL, holds a new copy (as tsx's own `tsImport` does, minus
+ * the hooks it never unregisters). Older copies stay in memory: Node never evicts an ES module.
+ * `importTsx` is for tests: it stands in for tsx's absence.
  */
 export async function loadHandler(
   module: string,
   name: string,
+  importTsx: () => Promise<TsxApis | undefined> = importTsxIfInstalled,
 ): Promise<LoadedHandler | { problem: string }> {
   const url = pathToFileURL(resolve(module)).href;
-  const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([
-    import('tsx/esm/api'),
-    import('tsx/cjs/api'),
-  ]);
+  const tsx = await importTsx();
+  if (!tsx) return loadWithoutTsx(module, url, name);
+  const [{ register: registerEsm }, { register: registerCjs }] = tsx;
   forgetUserCommonJs();
   const namespace = randomUUID();
   // Both halves, as tsImport does: without the CommonJS one, a CommonJS-format `.ts` fails to
@@ -60,15 +121,12 @@ export async function loadHandler(
     loaded = (await esmHooks.import(url, import.meta.url)) as Record<string, unknown>;
   } catch (error) {
     await release();
-    return {
-      problem: `cannot load module ${module}: ${error instanceof Error ? error.message : String(error)}`,
-    };
+    return problemLoading(module, error);
   }
-  const handler = loaded[name];
+  const handler = handlerExport(loaded, module, name);
   if (typeof handler !== 'function') {
     await release();
-    const exports = Object.keys(loaded).join(', ') || 'none';
-    return { problem: `module ${module} has no function export "${name}" (its exports: ${exports})` };
+    return handler;
   }
-  return { handler: handler as LoadedHandlerFn, release };
+  return { handler, release };
 }
