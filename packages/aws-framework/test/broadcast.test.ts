@@ -642,6 +642,20 @@ describe.each<Transport>(['sdk', 'direct'])('broadcast over the %s transport', (
       expect(log.received).toHaveLength(0);
     });
 
+    it('sends nothing when aborted while its transport is still loading', async () => {
+      const { endpoint, log } = newStage();
+      const controller = new AbortController();
+      const pending = connections({ endpoint, transport }).broadcast(okIds(5), 'x', {
+        signal: controller.signal,
+      });
+      controller.abort();
+      const error = await pending.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BroadcastError);
+      expect(error).toMatchObject({ reason: 'aborted', report: { sent: 0, gone: [], failed: [] } });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(log.received).toHaveLength(0);
+    });
+
     it('stops retrying a failing target when aborted during the backoff', async () => {
       const { endpoint, log } = newStage();
       const controller = new AbortController();

@@ -488,6 +488,8 @@ function fanOut(
       pausedUntil = performance.now() + step / 2 + (Math.random() * step) / 2;
     }
 
-    fill();
+    // The signal may have fired while the transport loaded: its listener was added too late to run.
+    if (signal?.aborted) onAbort();
+    else fill();
   });
 }
