@@ -1,0 +1,164 @@
+// Type-checks the TypeScript samples of README.md and docs/*.md (issue #13).
+//
+// Every ```ts / ```typescript block becomes a module under .doc-samples/ (gitignored), compiled with
+// `tsc --noEmit --strict` against the built packages (run `pnpm build` first): the tsconfig's `paths`
+// map `aws-framework`, `aws-framework/*` and `aws-framework-local` to their dist .d.ts files. A
+// failure is reported as `doc.md:line: message`, the line being the doc's own.
+//
+// A block preceded by `<!-- doc-sample: skip -->` (blank lines allowed between) is not checked: keep
+// that for snippets that are intentionally partial. Anything else a fragment needs (imports, a
+// `declare const store: MemoryConnectionStore;`) goes visibly inside the sample. A block preceded by
+// `<!-- doc-sample: file NAME.ts -->` is written as NAME.ts, so a later sample of the same doc can
+// import it as `./NAME.js` (a contract shared by a server and a client sample).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, '.doc-samples');
+
+export interface Sample {
+  doc: string;
+  /** 1-based line of the doc on which the sample's first code line sits. */
+  line: number;
+  code: string;
+  /** The module name a `doc-sample: file` marker gave it. */
+  file?: string;
+}
+
+/** The ts/typescript blocks of one Markdown text, and how many were marked skip. */
+export function extractSamples(doc: string, text: string): { samples: Sample[]; skipped: number } {
+  const lines = text.split('\n');
+  const samples: Sample[] = [];
+  let skipped = 0;
+  let skipNext = false;
+  let fileNext: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (/^\s*<!--\s*doc-sample:\s*skip\s*-->\s*$/.test(line)) {
+      skipNext = true;
+      continue;
+    }
+    const file = /^\s*<!--\s*doc-sample:\s*file\s+([\w.-]+\.ts)\s*-->\s*$/.exec(line);
+    if (file) {
+      fileNext = file[1];
+      continue;
+    }
+    const fence = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/.exec(line);
+    if (!fence) {
+      if (line.trim() !== '') {
+        skipNext = false;
+        fileNext = undefined;
+      }
+      continue;
+    }
+    const [, indent = '', marker = '```', lang = ''] = fence;
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const l = lines[j] ?? '';
+      if (l.trimStart().startsWith(marker) && l.trim().replace(/[`~]/g, '') === '') break;
+      body.push(l.startsWith(indent) ? l.slice(indent.length) : l);
+    }
+    if (lang === 'ts' || lang === 'typescript') {
+      if (skipNext) skipped++;
+      else samples.push({ doc, line: i + 2, code: body.join('\n'), ...(fileNext ? { file: fileNext } : {}) });
+    }
+    skipNext = false;
+    fileNext = undefined;
+    i = j;
+  }
+  return { samples, skipped };
+}
+
+function docs(): string[] {
+  const guides = readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join('docs', f));
+  return ['README.md', ...guides];
+}
+
+function main(): number {
+  const all: Sample[] = [];
+  let skipped = 0;
+  for (const doc of docs()) {
+    const found = extractSamples(doc, readFileSync(join(root, doc), 'utf8'));
+    all.push(...found.samples);
+    skipped += found.skipped;
+  }
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const files = new Map<string, Sample>();
+  all.forEach((sample, n) => {
+    const name =
+      sample.file ?? `${String(n).padStart(3, '0')}-${sample.doc.replace(/[^\w]+/g, '_')}-${sample.line}.ts`;
+    if (files.has(name)) throw new Error(`${sample.doc}:${sample.line}: a second sample named ${name}`);
+    files.set(name, sample);
+    // `export {}` keeps each sample its own module, so two samples may declare the same names.
+    writeFileSync(join(outDir, name), `${sample.code}\nexport {};\n`);
+  });
+  const fw = '../packages/aws-framework/dist';
+  const tsconfig = {
+    extends: '../tsconfig.base.json',
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      declaration: false,
+      sourceMap: false,
+      noUnusedLocals: false,
+      types: ['node'],
+      paths: {
+        'aws-framework': [`${fw}/index.d.ts`],
+        'aws-framework/*': [`${fw}/*/index.d.ts`],
+        'aws-framework-local': ['../packages/local-gateway/dist/index.d.ts'],
+        // The CDK samples, from the chat's infra package (the only one that depends on it).
+        'aws-cdk-lib': ['../examples/chat/infra/node_modules/aws-cdk-lib/index.d.ts'],
+        'aws-cdk-lib/*': ['../examples/chat/infra/node_modules/aws-cdk-lib/*/index.d.ts'],
+        constructs: ['../examples/chat/infra/node_modules/constructs/lib/index.d.ts'],
+      },
+    },
+    include: ['*.ts'],
+  };
+  writeFileSync(join(outDir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  let output = '';
+  let failed = false;
+  try {
+    execFileSync(
+      process.execPath,
+      [tsc, '-p', join(outDir, 'tsconfig.json'), '--noEmit', '--strict', '--pretty', 'false'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+  } catch (error) {
+    failed = true;
+    const e = error as { stdout?: string; stderr?: string };
+    output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+  }
+  let errors = 0;
+  for (const line of output.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^(?:.*[\\/])?([^\\/()]+\.ts)\((\d+),(\d+)\): (.*)$/.exec(line);
+    const sample = m ? files.get(m[1] ?? '') : undefined;
+    if (m && sample) {
+      errors++;
+      console.error(`${sample.doc}:${sample.line + Number(m[2]) - 1}:${m[3]}: ${m[4]}`);
+    } else {
+      console.error(line.startsWith(outDir) ? relative(root, line) : line);
+    }
+  }
+  const summary = `${all.length} doc samples type-checked, ${skipped} skipped`;
+  if (failed) {
+    console.error(`docs:check: ${errors} error(s) in ${summary}`);
+    return 1;
+  }
+  console.log(`docs:check: ${summary}, no errors`);
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main();
