@@ -1,6 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { ErrorLogger, WebSocketRequestContext } from '../websocket/types.js';
+import type { ErrorLogger, WebSocketRequestContext } from '../types/event.js';
 import { describeThrown, logErrorAsJsonLine } from '../websocket/webSocketErrors.js';
 import { UNAUTHORIZED } from './authorizerPolicy.js';
 import type { WebSocketAuthorizerEvent } from './types.js';

@@ -1,4 +1,4 @@
-import { type OptionSchema, validateOptions } from '../websocket/validateOptions.js';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 
 /** Where `tokenFrom` looks, tried in this order: query, header, protocol. */
 export interface TokenFromOptions {

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { ErrorLogger, WebSocketRequestContext } from '../websocket/types.js';
+import type { ErrorLogger, WebSocketRequestContext } from '../types/event.js';
 import type { AuthorizerDeny } from './deny.js';
 
 /**

@@ -1,7 +1,7 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import { guardContext } from '../websocket/guardContext.js';
-import { type OptionSchema, validateOptions } from '../websocket/validateOptions.js';
 import { authorizerErrors } from './authorizerErrors.js';
 import { authorizerPolicy } from './authorizerPolicy.js';
 import type {

@@ -2,12 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../connections/broadcast.js';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import { guardContext } from '../websocket/guardContext.js';
 import type { WebSocketContext, WebSocketLambdaOptions, WebSocketResponse } from '../websocket/types.js';
-import { type OptionSchema, validateOptions } from '../websocket/validateOptions.js';
-import { webSocketContext } from '../websocket/webSocketContext.js';
-import { INTERNAL_ERROR_MESSAGE, webSocketErrors } from '../websocket/webSocketErrors.js';
-import { webSocketResponse } from '../websocket/webSocketResponse.js';
+import { INTERNAL_ERROR_MESSAGE } from '../websocket/webSocketErrors.js';
+import { webSocketMiddlewares } from '../websocket/webSocketMiddlewares.js';
 import { BaseLambda } from './BaseLambda.js';
 
 export interface WebSocketLambdaClassOptions {
@@ -110,14 +109,14 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
 
   #buildStack(): Stack {
     const processWebSocket = (event: APIGatewayProxyEvent) => this.processWebSocket(event);
-    return middy(processWebSocket).use([
-      webSocketContext({
+    return middy(processWebSocket).use(
+      webSocketMiddlewares({
         endpoint: this.#options.endpoint,
         transport: this.#options.transport,
+        logger: this.#options.logger,
+        jsonBody: false,
         checkEvent: false,
       }),
-      webSocketResponse(),
-      webSocketErrors({ logger: this.#options.logger }),
-    ] as never) as unknown as Stack;
+    ) as unknown as Stack;
   }
 }

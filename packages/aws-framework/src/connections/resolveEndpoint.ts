@@ -1,4 +1,4 @@
-import type { WebSocketEvent } from '../websocket/types.js';
+import type { WebSocketEvent } from '../types/event.js';
 
 export interface ResolveEndpointOptions {
   /** Used as is when given; wins over everything else. */

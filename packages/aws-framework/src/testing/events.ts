@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocketAuthorizerEvent } from '../authorizer/types.js';
-import type { WebSocketEvent, WebSocketRequestContext } from '../websocket/types.js';
+import type { WebSocketEvent, WebSocketRequestContext } from '../types/event.js';
 
 /** Overrides for a built event; `requestContext` and `identity` are merged, not replaced. */
 export type EventOverrides<TBody = string> = Omit<Partial<WebSocketEvent<TBody>>, 'requestContext'> & {

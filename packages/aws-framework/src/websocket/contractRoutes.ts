@@ -3,6 +3,7 @@ import { isStandardSchema } from '../contract/defineContract.js';
 import { isRequestId, MAX_REQUEST_ID_LENGTH } from '../contract/frames.js';
 import type { ReplyError, ReplyFrame, Schema, ValidationIssue } from '../contract/types.js';
 import { normalizeIssues } from '../contract/validate.js';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import { LIFECYCLE_KEYS, ROUTE_KEYS } from './routeKeys.js';
 import type {
   ContractContext,
@@ -13,7 +14,6 @@ import type {
   WebSocketHandlerFn,
   WebSocketResponse,
 } from './types.js';
-import { type OptionSchema, validateOptions } from './validateOptions.js';
 import { clientErrorOf, FailedWithResponseError, INTERNAL_ERROR_MESSAGE } from './webSocketErrors.js';
 
 const OWNER = 'routes(contract, handlers)';

@@ -124,7 +124,7 @@ function eventIdsOf(event: unknown): { requestId?: string; connectionId?: string
  */
 export function webSocketErrors(
   options: WebSocketErrorsOptions = {},
-): MiddlewareObj<WebSocketEvent, unknown, unknown, WebSocketContext> {
+): MiddlewareObj<WebSocketEvent, unknown, Error, WebSocketContext> {
   const logger = options.logger === undefined ? logErrorAsJsonLine : options.logger;
   const logFailure = (request: ErrorRequest, thrown: unknown) => {
     if (!logger) return;

@@ -1,5 +1,6 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import { guardContext } from './guardContext.js';
 import { ROUTE_KEYS } from './routes.js';
 import type {
@@ -9,11 +10,7 @@ import type {
   WebSocketLambdaOptions,
   WebSocketResult,
 } from './types.js';
-import { type OptionSchema, validateOptions } from './validateOptions.js';
-import { webSocketContext } from './webSocketContext.js';
-import { webSocketErrors } from './webSocketErrors.js';
-import { webSocketJsonBody } from './webSocketJsonBody.js';
-import { webSocketResponse } from './webSocketResponse.js';
+import { webSocketMiddlewares } from './webSocketMiddlewares.js';
 
 /**
  * The Middy instance `webSocketLambda` returns. It can also be called with a plain Lambda
@@ -68,12 +65,15 @@ export function webSocketLambda<TBody = unknown, TAuthorizer = undefined>(
   const handler = middy<WebSocketEvent, WebSocketResult, Error, WebSocketContext>(
     fn as unknown as (event: WebSocketEvent, context: WebSocketContext) => Promise<WebSocketResult>,
     { requestStart: guardContext },
-  ).use([
-    webSocketContext({ endpoint: options.endpoint, transport: options.transport }),
-    ...(options.jsonBody === false ? [] : [webSocketJsonBody()]),
-    webSocketResponse(),
-    webSocketErrors({ logger: options.logger }),
-  ] as never);
+  ).use(
+    webSocketMiddlewares({
+      endpoint: options.endpoint,
+      transport: options.transport,
+      logger: options.logger,
+      jsonBody: options.jsonBody !== false,
+      checkEvent: true,
+    }),
+  );
   // A local gateway looks for the route keys on the handler it is given, which is this instance,
   // not the routes() function inside it.
   const routeKeys = (fn as { [ROUTE_KEYS]?: unknown })[ROUTE_KEYS];
