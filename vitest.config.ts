@@ -26,6 +26,7 @@ export default defineConfig({
         replacement: source('./packages/aws-framework/src/client/index.ts'),
       },
       { find: /^aws-framework$/, replacement: source('./packages/aws-framework/src/index.ts') },
+      { find: /^aws-framework-cdk$/, replacement: source('./packages/aws-framework-cdk/src/index.ts') },
     ],
   },
   test: {

@@ -2,12 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import {
+  bundledFunction,
+  ConnectionsTable,
+  type LambdaBuildOverrides,
+  WebSocketBackend,
+} from 'aws-framework-cdk';
 import type { Construct } from 'constructs';
 import { CHAT_ROUTES, HEARTBEAT_ROUTE } from '../../src/contract.js';
 import { CHAT_IDENTITY_SOURCE, CHAT_TOKEN_AUDIENCE, CHAT_TOKEN_ISSUER } from '../../src/issueChatToken.js';
-import { bundledFunction, type LambdaBuildOverrides } from './bundledFunction.js';
-import { ConnectionsTable } from './ConnectionsTable.js';
-import { WebSocketBackend } from './WebSocketBackend.js';
 
 /** The pnpm workspace root: esbuild works there (its metafile's and source maps' paths are relative to it). */
 export const WORKSPACE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -1,10 +1,8 @@
 // Synthesis tests: the chat stack's CloudFormation, with bundling skipped (no esbuild, no AWS account).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CONNECTIONS_TABLE_KEYS, connectionsTableDefinition } from 'aws-framework/dynamodb';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +15,6 @@ import {
   type ChatStackProps,
   DEFAULT_TOKEN_SECRET_PARAMETER,
 } from '../lib/ChatStack.js';
-import { WebSocketBackend, type WebSocketBackendProps } from '../lib/WebSocketBackend.js';
 
 let stack: ChatStack;
 let template: Template;
@@ -39,8 +36,8 @@ function onlyResourceId(type: string): string {
 
 const apiRef = () => ({ Ref: onlyResourceId('AWS::ApiGatewayV2::Api') });
 /** The logical ID of the one integration of this type (`AWS_PROXY`, `MOCK`). */
-function integrationIdOfType(integrationType: string, from = template): string {
-  const ids = Object.entries(from.findResources('AWS::ApiGatewayV2::Integration'))
+function integrationIdOfType(integrationType: string): string {
+  const ids = Object.entries(template.findResources('AWS::ApiGatewayV2::Integration'))
     .filter(([, integration]) => integration.Properties.IntegrationType === integrationType)
     .map(([id]) => id);
   expect(ids, integrationType).toHaveLength(1);
@@ -401,129 +398,6 @@ describe('grants', () => {
         ],
       },
     ]);
-  });
-});
-
-describe('WebSocketBackend', () => {
-  /** A backend for the chat's routes, its authorizer (if any) made from a stand-in function. */
-  function backendWith(
-    authorizer?: (fn: lambda.IFunction) => WebSocketBackendProps['authorizer'],
-    more: Partial<WebSocketBackendProps> = {},
-  ) {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const scope = new Stack(app, 'Backend');
-    const fn = new lambda.Function(scope, 'AuthorizerFunction', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('export const handler = async () => ({});'),
-    });
-    const made = authorizer?.(fn);
-    const backend = new WebSocketBackend(scope, 'Api', {
-      entry: CHAT_HANDLER_ENTRY,
-      routes: [...CHAT_ROUTES],
-      ...(made ? { authorizer: made } : {}),
-      ...more,
-    });
-    const functionId = scope.getLogicalId(fn.node.defaultChild as CfnElement);
-    return { backend, functionId, template: Template.fromStack(scope) };
-  }
-
-  it('refuses an empty route list', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const scope = new ChatStack(app, 'Other');
-    expect(() => new WebSocketBackend(scope, 'Empty', { entry: CHAT_HANDLER_ENTRY, routes: [] })).toThrow(
-      /at least one route/,
-    );
-  });
-
-  it('has no authorizer and no authorization on any route by default', () => {
-    const { backend, template } = backendWith();
-    expect(backend.authorizer).toBeUndefined();
-    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
-    for (const [type, id] of Object.values(routeAuthorization(template))) {
-      expect(type).toBe('NONE');
-      expect(id).toBeUndefined();
-    }
-  });
-
-  it('builds a REQUEST authorizer from a function and identity sources, on $connect only', () => {
-    const { backend, functionId, template } = backendWith((fn) => ({
-      function: fn,
-      identitySource: ['route.request.querystring.token'],
-    }));
-    expect(backend.authorizer).toBeInstanceOf(WebSocketLambdaAuthorizer);
-    const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
-    expect(Object.keys(authorizers)).toHaveLength(1);
-    const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
-    expect(authorizer.Properties).toMatchObject({
-      AuthorizerType: 'REQUEST',
-      IdentitySource: ['route.request.querystring.token'],
-      Name: 'Authorizer',
-    });
-    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
-      JSON.stringify({ 'Fn::GetAtt': [functionId, 'Arn'] }),
-    );
-    expect(routeAuthorization(template)).toEqual({
-      $connect: ['CUSTOM', { Ref: authorizerId }],
-      $disconnect: ['NONE', undefined],
-      $default: ['NONE', undefined],
-      sendMessage: ['NONE', undefined],
-      hello: ['NONE', undefined],
-      ping: ['NONE', undefined],
-    });
-  });
-
-  it('takes a ready WebSocketLambdaAuthorizer as it is', () => {
-    let given: WebSocketLambdaAuthorizer | undefined;
-    const { backend, template } = backendWith((fn) => {
-      given = new WebSocketLambdaAuthorizer('Tokens', fn, {
-        identitySource: ['route.request.header.Authorization', 'route.request.querystring.room'],
-      });
-      return given;
-    });
-    expect(backend.authorizer).toBe(given);
-    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerType: 'REQUEST',
-      IdentitySource: ['route.request.header.Authorization', 'route.request.querystring.room'],
-      Name: 'Tokens',
-    });
-    const authorization = routeAuthorization(template);
-    expect(authorization.$connect?.[0]).toBe('CUSTOM');
-    for (const route of ['$disconnect', '$default', 'sendMessage', 'hello', 'ping']) {
-      expect(authorization[route]?.[0], route).toBe('NONE');
-    }
-  });
-
-  it('puts the heartbeat on another route key, or leaves it out with heartbeatRoute: false', () => {
-    const renamed = backendWith(undefined, { heartbeatRoute: 'heartbeat' });
-    expect(Object.keys(routeAuthorization(renamed.template)).sort()).toEqual(
-      [...CHAT_ROUTES, 'heartbeat'].sort(),
-    );
-    const mockId = integrationIdOfType('MOCK', renamed.template);
-    expect(renamed.backend.heartbeatIntegration).toBeDefined();
-    const heartbeat = Object.values(renamed.template.findResources('AWS::ApiGatewayV2::Route')).find(
-      (route) => route.Properties.RouteKey === 'heartbeat',
-    )!;
-    expect(heartbeat.Properties.Target).toEqual(integrationTarget(mockId));
-
-    const none = backendWith(undefined, { heartbeatRoute: false });
-    expect(none.backend.heartbeatIntegration).toBeUndefined();
-    expect(Object.keys(routeAuthorization(none.template)).sort()).toEqual([...CHAT_ROUTES].sort());
-    none.template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
-    none.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY' });
-  });
-
-  it('refuses a heartbeat route that is also one of the routes', () => {
-    expect(() => backendWith(undefined, { routes: [...CHAT_ROUTES, 'ping'] })).toThrow(
-      /ping is the heartbeat route/,
-    );
-  });
-
-  it('refuses an authorizer with no identity source', () => {
-    expect(() => backendWith((fn) => ({ function: fn, identitySource: [] }))).toThrow(
-      /identitySource must name at least one source/,
-    );
   });
 });
 

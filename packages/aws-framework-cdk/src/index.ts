@@ -1,0 +1,13 @@
+export {
+  type BundledFunctionProps,
+  bundledFunction,
+  type LambdaBuildOverrides,
+} from './bundledFunction.js';
+export { ConnectionsTable, type ConnectionsTableProps } from './ConnectionsTable.js';
+export { lambdaBuildOptions } from './lambdaBuildOptions.js';
+export {
+  HEARTBEAT_REQUEST_TEMPLATES,
+  WebSocketBackend,
+  type WebSocketBackendAuthorizerProps,
+  type WebSocketBackendProps,
+} from './WebSocketBackend.js';
