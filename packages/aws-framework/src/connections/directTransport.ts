@@ -2,10 +2,15 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { credentialsFor } from './credentials.js';
 import { ManagementApiResponseError } from './errors.js';
+import type {
+  ConnectionInfo,
+  ManagementTransport,
+  PreparedPayload,
+  RetryMode,
+} from './managementTransport.js';
 import { regionFor } from './resolveEndpoint.js';
 import { withSdkRetries } from './retry.js';
 import { NodeSha256, sha256Hex } from './sha256.js';
-import type { ConnectionInfo, ManagementTransport, PreparedPayload, RetryMode } from './transport.js';
 
 type SignerModule = typeof import('@smithy/signature-v4');
 type Signer = InstanceType<SignerModule['SignatureV4']>;

@@ -2,8 +2,8 @@ import type {
   ApiGatewayManagementApiClient,
   ApiGatewayManagementApiClientConfig,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { RetryMode } from './managementTransport.js';
 import { isLocalEndpoint, regionFor } from './resolveEndpoint.js';
-import type { RetryMode } from './transport.js';
 
 type ManagementSdk = typeof import('@aws-sdk/client-apigatewaymanagementapi');
 

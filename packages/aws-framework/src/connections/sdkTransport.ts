@@ -1,5 +1,10 @@
 import { managementClientFor } from './managementClient.js';
-import type { ConnectionInfo, ManagementTransport, PreparedPayload, RetryMode } from './transport.js';
+import type {
+  ConnectionInfo,
+  ManagementTransport,
+  PreparedPayload,
+  RetryMode,
+} from './managementTransport.js';
 
 const transports = new Map<string, Promise<ManagementTransport>>();
 

@@ -1,5 +1,13 @@
 import { directTransportFor } from './directTransport.js';
+import type { ManagementTransport, RetryMode } from './managementTransport.js';
 import { sdkTransportFor } from './sdkTransport.js';
+
+export type {
+  ConnectionInfo,
+  ManagementTransport,
+  PreparedPayload,
+  RetryMode,
+} from './managementTransport.js';
 
 /**
  * How management API requests go out:
@@ -12,40 +20,6 @@ import { sdkTransportFor } from './sdkTransport.js';
 export type Transport = 'sdk' | 'direct';
 
 export const DEFAULT_TRANSPORT: Transport = 'sdk';
-
-/** What GetConnection tells about a live connection. */
-export interface ConnectionInfo {
-  connectedAt: Date;
-  lastActiveAt: Date;
-  sourceIp: string | undefined;
-  userAgent: string | undefined;
-}
-
-/** A message ready for many requests: its bytes, and for the direct transport their SHA-256 once. */
-export interface PreparedPayload {
-  bytes: Uint8Array;
-  sha256?: string;
-}
-
-/**
- * One endpoint's management API. Failures are thrown as the transport met them (an SDK-shaped
- * error with `name` and `$metadata.httpStatusCode`, or a network error); callers translate them.
- */
-export interface ManagementTransport {
-  prepare(bytes: Uint8Array): PreparedPayload;
-  post(connectionId: string, payload: PreparedPayload, signal?: AbortSignal): Promise<void>;
-  remove(connectionId: string): Promise<void>;
-  info(connectionId: string): Promise<ConnectionInfo>;
-  /** Lets the transport keep at least this many requests in flight (sockets). */
-  reserve(inFlight: number): void;
-}
-
-/**
- * `retries: 'sdk'` retries throttling, 5xx and dropped connections as the SDK's standard mode does
- * (3 attempts); `'none'` makes one attempt per call, for a broadcast, which retries itself and must
- * see every 429 to pace itself.
- */
-export type RetryMode = 'sdk' | 'none';
 
 /** Checks a `transport` option once, where it is given. */
 export function checkTransport(transport: unknown, where: string): Transport {
