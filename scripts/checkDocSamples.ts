@@ -12,11 +12,14 @@
 // import it as `./NAME.js` (a contract shared by a server and a client sample).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, '.doc-samples');
+// Inside the repository, so the samples resolve zod, the AWS SDK and @types/node from its node_modules.
+const outDir = process.env.DOC_SAMPLES_DIR
+  ? resolve(process.env.DOC_SAMPLES_DIR)
+  : join(root, '.doc-samples');
 
 export interface Sample {
   doc: string;
@@ -80,11 +83,12 @@ function docs(): string[] {
   return ['README.md', ...guides];
 }
 
-function main(): number {
+/** Checks the docs named on the command line (paths from the repository root), or all of them. */
+function main(args: string[]): number {
   const all: Sample[] = [];
   let skipped = 0;
-  for (const doc of docs()) {
-    const found = extractSamples(doc, readFileSync(join(root, doc), 'utf8'));
+  for (const doc of args.length > 0 ? args.map((a) => relative(root, resolve(a))) : docs()) {
+    const found = extractSamples(doc, readFileSync(resolve(root, doc), 'utf8'));
     all.push(...found.samples);
     skipped += found.skipped;
   }
@@ -99,9 +103,11 @@ function main(): number {
     // `export {}` keeps each sample its own module, so two samples may declare the same names.
     writeFileSync(join(outDir, name), `${sample.code}\nexport {};\n`);
   });
-  const fw = '../packages/aws-framework/dist';
+  const up = relative(outDir, root).split('\\').join('/');
+  const fw = `${up}/packages/aws-framework/dist`;
+  const cdk = `${up}/examples/chat/infra/node_modules`;
   const tsconfig = {
-    extends: '../tsconfig.base.json',
+    extends: `${up}/tsconfig.base.json`,
     compilerOptions: {
       strict: true,
       noEmit: true,
@@ -112,11 +118,11 @@ function main(): number {
       paths: {
         'aws-framework': [`${fw}/index.d.ts`],
         'aws-framework/*': [`${fw}/*/index.d.ts`],
-        'aws-framework-local': ['../packages/local-gateway/dist/index.d.ts'],
+        'aws-framework-local': [`${up}/packages/local-gateway/dist/index.d.ts`],
         // The CDK samples, from the chat's infra package (the only one that depends on it).
-        'aws-cdk-lib': ['../examples/chat/infra/node_modules/aws-cdk-lib/index.d.ts'],
-        'aws-cdk-lib/*': ['../examples/chat/infra/node_modules/aws-cdk-lib/*/index.d.ts'],
-        constructs: ['../examples/chat/infra/node_modules/constructs/lib/index.d.ts'],
+        'aws-cdk-lib': [`${cdk}/aws-cdk-lib/index.d.ts`],
+        'aws-cdk-lib/*': [`${cdk}/aws-cdk-lib/*/index.d.ts`],
+        constructs: [`${cdk}/constructs/lib/index.d.ts`],
       },
     },
     include: ['*.ts'],
@@ -161,4 +167,5 @@ function main(): number {
   return 0;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  process.exitCode = main(process.argv.slice(2));
