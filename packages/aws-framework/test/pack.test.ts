@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Packs both packages as `pnpm publish` would, then installs the tarballs with npm into a folder
+// Packs the packages as `pnpm publish` would, then installs the tarballs with npm into a folder
 // outside the workspace and compiles a strict program against them: what a user's project sees,
 // with no workspace links, hoisting or path aliases to hide a missing file or dependency.
 
@@ -17,6 +17,7 @@ const run = promisify(execFile);
 const PACKAGES = [
   { name: 'aws-framework', dir: 'packages/aws-framework' },
   { name: 'aws-framework-local', dir: 'packages/local-gateway' },
+  { name: 'aws-framework-cdk', dir: 'packages/aws-framework-cdk' },
 ] as const;
 // The optional peers every subpath needs, at the ranges the packages declare, and a compiler.
 const PEERS = [
@@ -24,6 +25,9 @@ const PEERS = [
   '@aws-sdk/client-dynamodb',
   '@aws-sdk/lib-dynamodb',
   '@standard-schema/spec',
+  // aws-framework-cdk's (from the registry: about 15 s more).
+  'aws-cdk-lib',
+  'constructs',
   'typescript',
   '@types/node',
 ];
@@ -70,13 +74,17 @@ function specifiers(): string[] {
 }
 
 beforeAll(async () => {
-  // aws-framework's dist comes from the global setup; the gateway's is built here, without the
-  // build script's rm -rf, which could race the CLI tests that run its bin.
-  await run(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'packages/local-gateway/tsconfig.build.json'],
-    { cwd: root },
-  );
+  // aws-framework's dist comes from the global setup; the others' are built here, without the
+  // build script's rm -rf, which could race the CLI tests that run the gateway's bin.
+  for (const dir of ['packages/local-gateway', 'packages/aws-framework-cdk']) {
+    await run(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', `${dir}/tsconfig.build.json`],
+      {
+        cwd: root,
+      },
+    );
+  }
   work = await mkdtemp(join(tmpdir(), 'aws-framework-pack-'));
   for (const { name, dir } of PACKAGES) {
     const destination = join(work, 'tarballs');
@@ -170,7 +178,7 @@ describe('the tarballs, installed with npm outside the workspace', () => {
     );
     const ranges = {
       ...(JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Manifest).devDependencies,
-      ...packed[0]?.manifest.peerDependencies,
+      ...Object.assign({}, ...packed.map((entry) => entry.manifest.peerDependencies)),
     };
     const peers = PEERS.map((peer) => (ranges[peer] ? `${peer}@${ranges[peer]}` : peer));
     await run(
@@ -187,12 +195,14 @@ describe('the tarballs, installed with npm outside the workspace', () => {
     );
   }, 200_000);
 
-  it('compiles a strict program that imports every export path of both packages', async () => {
+  it('compiles a strict program that imports every export path of every package', async () => {
     const imports = specifiers().map((specifier, index) => `import * as module${index} from '${specifier}';`);
     const program = `${imports.join('\n')}
 import { type APIGatewayProxyEvent, type APIGatewayProxyResult, type Context, createError, webSocketLambda } from 'aws-framework';
 import { createLambdaContext, createMessageEvent } from 'aws-framework/testing';
 import { startLocalGateway } from 'aws-framework-local';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { bundledFunction, ConnectionsTable, lambdaBuildOptions, WebSocketBackend } from 'aws-framework-cdk';
 
 export const handler = webSocketLambda<{ action: string; text: string }>(async (event, context) => {
   if (context.eventType !== 'MESSAGE') return;
@@ -207,6 +217,16 @@ export async function rest(event: APIGatewayProxyEvent, context: Context): Promi
 
 export const result: unknown = await handler(createMessageEvent({ body: { action: 'echo', text: 'hi' } }), createLambdaContext());
 export const gateway: Promise<{ url: string; close(): Promise<void> }> = startLocalGateway({ handler, port: 0 });
+const stack = new Stack(new App(), 'App');
+export const backend: WebSocketBackend = new WebSocketBackend(stack, 'Api', {
+  entry: 'handler.ts',
+  routes: ['$connect', '$default'],
+  table: new ConnectionsTable(stack, 'Table'),
+  authorizer: { function: bundledFunction(stack, 'Authorizer', { entry: 'authorizer.ts', timeout: Duration.seconds(5) }), identitySource: ['route.request.querystring.token'] },
+  bundling: { metafile: true },
+});
+export const url: string = backend.url;
+export const buildOptions: { splitting?: boolean } = lambdaBuildOptions('handler.ts');
 export const everyModule = [${imports.map((_, index) => `module${index}`).join(', ')}];
 `;
     await writeFile(join(app, 'index.ts'), program);
@@ -236,13 +256,36 @@ export const everyModule = [${imports.map((_, index) => `module${index}`).join('
       .split('\n')
       .filter((line) => /^\S/.test(line) && !/^node_modules\/(?!aws-framework)/.test(line));
     expect(ours).toEqual([]);
-  }, 60_000);
+    // aws-cdk-lib's declarations, checked with skipLibCheck off, take most of it (about 45 s).
+  }, 120_000);
 
   it('imports every export path at run time', async () => {
     const script = `for (const specifier of ${JSON.stringify(specifiers())}) await import(specifier); console.log('ok');`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app });
     expect(stdout.trim()).toBe('ok');
   });
+
+  it("synthesizes a bundledFunction with aws-framework-cdk's own esbuild: a split index.mjs", async () => {
+    await mkdir(join(app, 'fn'), { recursive: true });
+    await writeFile(
+      join(app, 'fn/handler.mjs'),
+      "export const handler = async () => (await import('./later.mjs')).answer;\n",
+    );
+    await writeFile(join(app, 'fn/later.mjs'), 'export const answer = { statusCode: 200 };\n');
+    const script = `
+import { App, Stack } from 'aws-cdk-lib';
+import { bundledFunction } from 'aws-framework-cdk';
+const app = new App({ outdir: 'cdk.out' });
+bundledFunction(new Stack(app, 'Packed'), 'Fn', { entry: '${join(app, 'fn/handler.mjs')}', projectRoot: '${app}' });
+app.synth();
+`;
+    await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, timeout: 60_000 });
+    const assets = (await readdir(join(app, 'cdk.out'))).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(1);
+    const files = await filesUnder(join(app, 'cdk.out', assets[0]!));
+    expect(files).toContain('index.mjs');
+    expect(files.filter((file) => /^chunks\/.*\.mjs$/.test(file))).toHaveLength(1);
+  }, 90_000);
 
   describe('aws-framework-local without its optional peer tsx', () => {
     const bin = () => join(app, 'node_modules/.bin/aws-framework-local');
