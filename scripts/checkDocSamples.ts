@@ -2,8 +2,8 @@
 //
 // Every ```ts / ```typescript block becomes a module under .doc-samples/ (gitignored), compiled with
 // `tsc --noEmit --strict` against the built packages (run `pnpm build` first): the tsconfig's `paths`
-// map `aws-framework`, `aws-framework/*` and `aws-framework-local` to their dist .d.ts files. A
-// failure is reported as `doc.md:line: message`, the line being the doc's own.
+// map `aws-framework`, `aws-framework/*`, `aws-framework-local` and `aws-framework-cdk` to their dist
+// .d.ts files. A failure is reported as `doc.md:line: message`, the line being the doc's own.
 //
 // A block preceded by `<!-- doc-sample: skip -->` (blank lines allowed between) is not checked: keep
 // that for snippets that are intentionally partial. Anything else a fragment needs (imports, a
@@ -105,7 +105,7 @@ function main(args: string[]): number {
   });
   const up = relative(outDir, root).split('\\').join('/');
   const fw = `${up}/packages/aws-framework/dist`;
-  const cdk = `${up}/examples/chat/infra/node_modules`;
+  const cdk = `${up}/packages/aws-framework-cdk/node_modules`;
   const tsconfig = {
     extends: `${up}/tsconfig.base.json`,
     compilerOptions: {
@@ -119,7 +119,8 @@ function main(args: string[]): number {
         'aws-framework': [`${fw}/index.d.ts`],
         'aws-framework/*': [`${fw}/*/index.d.ts`],
         'aws-framework-local': [`${up}/packages/local-gateway/dist/index.d.ts`],
-        // The CDK samples, from the chat's infra package (the only one that depends on it).
+        'aws-framework-cdk': [`${up}/packages/aws-framework-cdk/dist/index.d.ts`],
+        // The CDK samples, with aws-framework-cdk's own copy of the CDK.
         'aws-cdk-lib': [`${cdk}/aws-cdk-lib/index.d.ts`],
         'aws-cdk-lib/*': [`${cdk}/aws-cdk-lib/*/index.d.ts`],
         constructs: [`${cdk}/constructs/lib/index.d.ts`],
