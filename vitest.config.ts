@@ -48,8 +48,14 @@ export default defineConfig({
     hookTimeout: 15_000,
     coverage: {
       provider: 'v8',
-      include: ['packages/*/src/**/*.ts', 'examples/*/src/**/*.ts'],
+      // The libraries' own code; the examples and the conformance handlers exercise it, and are
+      // not held to a number of their own.
+      include: ['packages/*/src/**/*.ts'],
       reporter: ['text-summary', 'text'],
+      // Measured 2026-11-30 over packages/*/src with the packages' tests alone: 91.3% lines, 88.1%
+      // branches, 90.1% statements, 90.6% functions (the full run, examples included, covers more).
+      // Held at that level, rounded down (branches by half a point, for timing-dependent paths).
+      thresholds: { lines: 91, branches: 87.5, statements: 90, functions: 90 },
     },
   },
 });
