@@ -31,6 +31,7 @@ export { MAX_PAYLOAD_BYTES } from './connections/encodePayload.js';
 export { ConnectionGoneError, ManagementApiError, PayloadTooLargeError } from './connections/errors.js';
 export type { ConnectionInfo } from './connections/operations.js';
 export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
+export { OptionsError } from './options/OptionsError.js';
 export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
 export { ConnectionNotSavedError } from './stores/errors.js';
 export { MemoryConnectionStore } from './stores/MemoryConnectionStore.js';

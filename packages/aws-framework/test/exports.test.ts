@@ -27,6 +27,7 @@ describe('the published package', () => {
       'MAX_PAYLOAD_BYTES',
       'ManagementApiError',
       'MemoryConnectionStore',
+      'OptionsError',
       'PayloadTooLargeError',
       'ROUTE_KEYS',
       'WebSocketLambda',

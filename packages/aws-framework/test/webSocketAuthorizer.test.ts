@@ -416,7 +416,7 @@ describe('webSocketAuthorizer: construction', () => {
     const fn = vi.fn();
 
     expect(() => webSocketAuthorizer(fn, options as unknown as WebSocketAuthorizerOptions)).toThrow(
-      expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(message) }),
+      expect.objectContaining({ name: 'OptionsError', message: expect.stringMatching(message) }),
     );
     expect(fn).not.toHaveBeenCalled();
   });

@@ -25,9 +25,9 @@ export interface AuthorizerDeny {
  */
 export function deny(principalId = 'anonymous'): AuthorizerDeny {
   if (typeof principalId !== 'string' || principalId === '') {
-    throw new TypeError('deny(principalId): principalId must be a non-empty string', {
-      cause: { package: 'aws-framework', data: { principalId } },
-    });
+    throw new TypeError(
+      `deny(principalId): principalId must be a non-empty string, got ${JSON.stringify(principalId)}`,
+    );
   }
   return Object.freeze({ [DENY]: true as const, principalId });
 }

@@ -1,3 +1,5 @@
+import { OptionsError } from '../options/OptionsError.js';
+
 /** How the client reconnects after a close it did not ask for. */
 export interface ReconnectOptions {
   /** The first wait's upper bound; each attempt doubles it (full jitter). @default 500 */
@@ -69,7 +71,13 @@ const RECONNECT_KEYS = ['initialDelayMs', 'maxDelayMs', 'refusedAfter'];
 
 function checkKeys(where: string, value: object, known: string[]): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw new TypeError(`createClient: unknown option "${where}${key}"`);
+    if (!known.includes(key)) {
+      throw new OptionsError(
+        'createClient',
+        `${where}${key}`,
+        `createClient: unknown option "${where}${key}"`,
+      );
+    }
   }
 }
 

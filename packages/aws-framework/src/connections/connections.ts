@@ -1,3 +1,4 @@
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import { broadcastTo } from './broadcast.js';
 import { deleteConnection, getConnection, postToConnection } from './operations.js';
 import { ENDPOINT_ENV_VAR, normalizeEndpoint } from './resolveEndpoint.js';
@@ -36,7 +37,10 @@ export interface Connections {
  * await ws.send(connectionId, { type: 'job-done', id });
  * ```
  */
+const OPTIONS_SCHEMA: OptionSchema = { endpoint: 'string', transport: 'transport' };
+
 export function connections(options: ConnectionsOptions = {}): Connections {
+  validateOptions('connections', OPTIONS_SCHEMA, options);
   const configured = options.endpoint ?? process.env[ENDPOINT_ENV_VAR];
   if (!configured) {
     throw new TypeError(`connections() needs options.endpoint or the ${ENDPOINT_ENV_VAR} variable`);

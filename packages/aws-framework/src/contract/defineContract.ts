@@ -14,10 +14,8 @@ export interface ContractDefinition<
   replies?: TReplies;
 }
 
-const PACKAGE = 'aws-framework';
-
-function fail(message: string, data: Record<string, unknown>): never {
-  throw new TypeError(`defineContract: ${message}`, { cause: { package: PACKAGE, data } });
+function fail(message: string): never {
+  throw new TypeError(`defineContract: ${message}`);
 }
 
 /** Whether `value` implements Standard Schema v1 (an object or, as arktype's types are, a function). */
@@ -37,11 +35,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function schemasOf(part: string, value: unknown): Readonly<Record<string, Schema>> {
-  if (!isPlainObject(value)) fail(`${part} must be an object of name to schema`, { part });
+  if (!isPlainObject(value)) fail(`${part} must be an object of name to schema`);
   const copy: Record<string, Schema> = {};
   for (const [name, schema] of Object.entries(value)) {
     if (!isStandardSchema(schema)) {
-      fail(`${part} "${name}" must be a Standard Schema (zod 4, valibot, arktype, ...)`, { part, name });
+      fail(`${part} "${name}" must be a Standard Schema (zod 4, valibot, arktype, ...)`);
     }
     copy[name] = schema;
   }
@@ -83,25 +81,22 @@ export function defineContract<
     TReplies & Record<Exclude<keyof TReplies, keyof TActions>, never>
   >,
 ): Contract<TActions, TEvents, TReplies> {
-  if (!isPlainObject(definition)) fail('the definition must be an object { actions, events?, replies? }', {});
+  if (!isPlainObject(definition)) fail('the definition must be an object { actions, events?, replies? }');
   for (const key of Object.keys(definition)) {
     if (key !== 'actions' && key !== 'events' && key !== 'replies') {
-      fail(`unknown key "${key}": expected actions, events and replies`, { key });
+      fail(`unknown key "${key}": expected actions, events and replies`);
     }
   }
   const actions = schemasOf('actions', definition.actions);
   for (const name of Object.keys(actions)) {
     if (name === '' || name.startsWith('$')) {
-      fail(`action "${name}" is not a custom route key: a name that is not empty and does not start with $`, {
-        action: name,
-      });
+      fail(`action "${name}" is not a custom route key: a name that is not empty and does not start with $`);
     }
   }
   const events = schemasOf('events', definition.events ?? {});
   const replies = schemasOf('replies', definition.replies ?? {});
   for (const name of Object.keys(replies)) {
-    if (!Object.hasOwn(actions, name))
-      fail(`reply "${name}" is for no action of the contract`, { reply: name });
+    if (!Object.hasOwn(actions, name)) fail(`reply "${name}" is for no action of the contract`);
   }
   return Object.freeze({ actions, events, replies }) as unknown as Contract<TActions, TEvents, TReplies>;
 }

@@ -4,6 +4,7 @@ import {
   type WebSocketAuthorizerEvent,
   type WebSocketAuthorizerOptions,
 } from '../authorizer/index.js';
+import { OptionsError } from '../options/OptionsError.js';
 
 /** Where the token is: as `tokenFrom(event, options)` reads it, or your own function. */
 export type JwtTokenSource = TokenFromOptions | ((event: WebSocketAuthorizerEvent) => string | undefined);
@@ -98,13 +99,12 @@ export interface ResolvedJwtAuthorizerOptions {
 }
 
 function fail(option: string, problem: string, cause?: unknown): never {
-  throw new TypeError(`jwtAuthorizer: option "${option}" ${problem}`, {
-    cause: {
-      package: 'aws-framework',
-      data: { owner: 'jwtAuthorizer', option },
-      ...(cause ? { error: cause } : {}),
-    },
-  });
+  throw new OptionsError(
+    'jwtAuthorizer',
+    option,
+    `jwtAuthorizer: option "${option}" ${problem}`,
+    cause instanceof Error ? { cause } : undefined,
+  );
 }
 
 function isNonEmptyString(value: unknown): value is string {
@@ -187,13 +187,11 @@ function checkTokenFrom(source: unknown): JwtTokenSource {
 /** Checks `jwtAuthorizer`'s options once, at construction, and fills in the defaults. */
 export function resolveJwtAuthorizerOptions(options: JwtAuthorizerOptions): ResolvedJwtAuthorizerOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('jwtAuthorizer(options): options must be an object');
+    throw new OptionsError('jwtAuthorizer', undefined, 'jwtAuthorizer(options): options must be an object');
   }
   for (const name of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(name)) {
-      throw new TypeError(`jwtAuthorizer: unknown option "${name}"`, {
-        cause: { package: 'aws-framework', data: { owner: 'jwtAuthorizer', option: name } },
-      });
+      throw new OptionsError('jwtAuthorizer', name, `jwtAuthorizer: unknown option "${name}"`);
     }
   }
   if (!isNonEmptyString(options.issuer)) fail('issuer', 'is required: the exact `iss` of accepted tokens');

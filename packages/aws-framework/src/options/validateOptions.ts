@@ -1,3 +1,7 @@
+import { OptionsError } from './OptionsError.js';
+
+export { OptionsError } from './OptionsError.js';
+
 /** The kinds of option value the factories accept, with how each is checked and named in errors. */
 const OPTION_TYPES = {
   boolean: { test: (value: unknown) => typeof value === 'boolean', expected: 'a boolean' },
@@ -9,6 +13,11 @@ const OPTION_TYPES = {
   'function or false': {
     test: (value: unknown) => typeof value === 'function' || value === false,
     expected: 'a function or false',
+  },
+  number: { test: (value: unknown) => typeof value === 'number', expected: 'a number' },
+  object: {
+    test: (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    expected: 'an object',
   },
   transport: {
     test: (value: unknown) => value === 'sdk' || value === 'direct',
@@ -27,27 +36,21 @@ export type OptionSchema = Readonly<Record<string, OptionType>>;
 
 /**
  * Checks an options object against a schema, once, when a handler is built: unknown keys and
- * values of the wrong type throw a `TypeError` naming the option and who took it (`owner`).
+ * values of the wrong type throw an `OptionsError` (a `TypeError`) naming the option and who took it (`owner`).
  */
 export function validateOptions(owner: string, schema: OptionSchema, options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${owner} options must be an object`, {
-      cause: { package: 'aws-framework', data: { owner } },
-    });
+    throw new OptionsError(owner, undefined, `${owner} options must be an object`);
   }
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(schema, key)) {
-      throw new TypeError(`${owner}: unknown option "${key}"`, {
-        cause: { package: 'aws-framework', data: { owner, option: key } },
-      });
+      throw new OptionsError(owner, key, `${owner}: unknown option "${key}"`);
     }
   }
   for (const [key, type] of Object.entries(schema)) {
     const value = (options as Record<string, unknown>)[key];
     if (value !== undefined && !OPTION_TYPES[type].test(value)) {
-      throw new TypeError(`${owner}: option "${key}" must be ${OPTION_TYPES[type].expected}`, {
-        cause: { package: 'aws-framework', data: { owner, option: key } },
-      });
+      throw new OptionsError(owner, key, `${owner}: option "${key}" must be ${OPTION_TYPES[type].expected}`);
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   paginateScan,
   type TranslateConfig,
 } from '@aws-sdk/lib-dynamodb';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import { type ConnectionStore, checkConnection, checkId, type StoredConnection } from './ConnectionStore.js';
 import { CONNECTIONS_TABLE_KEYS, checkTableName } from './connectionsTable.js';
 import { ConnectionNotSavedError, type ConnectionsTableKey, UnprocessedItemsError } from './errors.js';
@@ -83,6 +84,14 @@ export interface DynamoDbConnectionStoreOptions {
  * await context.broadcast(store.members('lobby'), { text: 'hi' });
  * ```
  */
+const OPTIONS_SCHEMA: OptionSchema = {
+  tableName: 'string',
+  client: 'object',
+  clientConfig: 'object',
+  ttlMarginSeconds: 'number',
+  batchWriteAttempts: 'number',
+};
+
 export class DynamoDbConnectionStore implements ConnectionStore {
   readonly tableName: string;
   readonly #client: DynamoDBDocumentClient;
@@ -93,6 +102,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('DynamoDbConnectionStore: options with a tableName are required');
     }
+    validateOptions('DynamoDbConnectionStore', OPTIONS_SCHEMA, options);
     checkTableName(options.tableName);
     const {
       ttlMarginSeconds = DEFAULT_TTL_MARGIN_SECONDS,

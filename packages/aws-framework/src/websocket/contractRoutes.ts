@@ -165,7 +165,7 @@ export function contractRoutes<TAuthorizer>(
     if (!result.issues) return;
     const issues = normalizeIssues(result.issues);
     const listed = issues.map((issue) => `${pathText(issue.path)}: ${issue.message}`).join('; ');
-    throw new TypeError(`${what}: ${listed}`, { cause: { package: 'aws-framework', data: { issues } } });
+    throw new TypeError(`${what}: ${listed}`);
   }
 
   function emitFor(context: WebSocketContext<unknown>): EmitFn<never> {
