@@ -85,7 +85,6 @@ const ENTRY_POINTS: {
     build: (o) => localGatewayOptions({ handler: noop, ...o }),
     wrongType: ['port', 'eighty'],
     ours: false,
-    unknownKeysPass: true,
   },
 ];
 

@@ -174,10 +174,33 @@ function routeResponsesOption(value: unknown): (routeKey: string) => boolean {
   return (routeKey) => keys.has(routeKey);
 }
 
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof LocalGatewayOptions>([
+  'handler',
+  'routes',
+  'port',
+  'host',
+  'stage',
+  'routeSelectionExpression',
+  'routeResponses',
+  'routeKeys',
+  'mockRoutes',
+  'clientBufferBytes',
+  'managementRateLimit',
+  'idleTimeoutMs',
+  'maxConnectionMs',
+  'integrationTimeoutMs',
+  'staticDir',
+  'authorizer',
+  'logger',
+]);
+
 /** Checks everything once, at start, so a typo fails with its name rather than at the first event. */
 export function resolveOptions(options: LocalGatewayOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('startLocalGateway(options): options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`startLocalGateway: unknown option "${key}"`);
   }
   const { handler, routes } = options;
   if ((handler === undefined) === (routes === undefined)) {
