@@ -337,7 +337,7 @@ describe.each<Transport>(['sdk', 'direct'])('broadcast over the %s transport', (
       [{ baseDelayMs: -1 }, /retry.baseDelayMs/],
       [{ maxDelayMs: Number.NaN }, /retry.maxDelayMs/],
       [{ tries: 3 }, /unknown option "tries"/],
-      ['3', /retry must be/],
+      ['3', /retry"? must be/],
     ])('rejects retry %j with a TypeError before any request', async (retry, message) => {
       const { endpoint, log } = newStage();
       await expect(

@@ -1,4 +1,5 @@
 import { clearTimeout, setTimeout as later, setImmediate as nextLoopTurn } from 'node:timers';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import type { ConnectionStore } from '../stores/ConnectionStore.js';
 import { concurrencyWindow } from './concurrencyWindow.js';
 import { encodePayload, MAX_PAYLOAD_BYTES } from './encodePayload.js';
@@ -169,6 +170,13 @@ function targetsOf(targets: BroadcastTargets): Targets {
  * const report = await broadcastTo(endpoint, store.members('lobby'), { text: 'hi' }, { store }, 'direct');
  * ```
  */
+const BROADCAST_OPTIONS: OptionSchema = {
+  concurrency: 'number',
+  retry: 'object',
+  store: 'object',
+  signal: 'object',
+};
+
 export async function broadcastTo(
   endpoint: string,
   targets: BroadcastTargets,
@@ -176,6 +184,8 @@ export async function broadcastTo(
   options: BroadcastOptions = {},
   transport: Transport = DEFAULT_TRANSPORT,
 ): Promise<BroadcastReport> {
+  // Unknown keys and wrong kinds first, with the toolkit's one helper; the ranges below.
+  validateOptions('broadcast', BROADCAST_OPTIONS, options);
   const concurrency = checkInteger(
     'concurrency',
     options.concurrency,
