@@ -21,8 +21,11 @@ export { BaseLambda } from './classes/BaseLambda.js';
 export { WebSocketLambda, type WebSocketLambdaClassOptions } from './classes/WebSocketLambda.js';
 export {
   BroadcastError,
+  type BroadcastFailure,
+  type BroadcastFailureReason,
   type BroadcastOptions,
   type BroadcastReport,
+  type BroadcastRetryOptions,
   type BroadcastTargets,
   DEFAULT_BROADCAST_CONCURRENCY,
 } from './connections/broadcast.js';
@@ -31,6 +34,7 @@ export { MAX_PAYLOAD_BYTES } from './connections/encodePayload.js';
 export { ConnectionGoneError, ManagementApiError, PayloadTooLargeError } from './connections/errors.js';
 export type { ConnectionInfo } from './connections/operations.js';
 export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
+export type { Transport } from './connections/transport.js';
 export { OptionsError } from './options/OptionsError.js';
 export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
 export { ConnectionNotSavedError } from './stores/errors.js';
