@@ -1,4 +1,5 @@
-// Type-checks the TypeScript samples of README.md and docs/*.md (issue #13).
+// Type-checks the TypeScript samples of README.md, docs/*.md and the TSDoc comments (`@example`
+// blocks) of packages/*/src (issue #13).
 //
 // Every ```ts / ```typescript block becomes a module under .doc-samples/ (gitignored), compiled with
 // `tsc --noEmit --strict` against the built packages (run `pnpm build` first): the tsconfig's `paths`
@@ -75,12 +76,39 @@ export function extractSamples(doc: string, text: string): { samples: Sample[]; 
   return { samples, skipped };
 }
 
+/**
+ * The TSDoc of a TypeScript source as Markdown with the source's line numbers: comment lines lose
+ * their ` * ` margin, every other line is blank, so a sample's error points at the source line.
+ */
+export function tsDocAsMarkdown(source: string): string {
+  let inDoc = false;
+  return source
+    .split('\n')
+    .map((line) => {
+      if (!inDoc && /^\s*\/\*\*/.test(line)) inDoc = !/\*\/\s*$/.test(line);
+      else if (inDoc) {
+        if (/\*\/\s*$/.test(line)) inDoc = false;
+        else return line.replace(/^\s*\* ?/, '');
+      }
+      return '';
+    })
+    .join('\n');
+}
+
+function sourcesIn(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
 function docs(): string[] {
   const guides = readdirSync(join(root, 'docs'))
     .filter((f) => f.endsWith('.md'))
     .sort()
     .map((f) => join('docs', f));
-  return ['README.md', ...guides];
+  const packages = readdirSync(join(root, 'packages')).sort();
+  return ['README.md', ...guides, ...packages.flatMap((pkg) => sourcesIn(join('packages', pkg, 'src')))];
 }
 
 /** Checks the docs named on the command line (paths from the repository root), or all of them. */
@@ -88,7 +116,8 @@ function main(args: string[]): number {
   const all: Sample[] = [];
   let skipped = 0;
   for (const doc of args.length > 0 ? args.map((a) => relative(root, resolve(a))) : docs()) {
-    const found = extractSamples(doc, readFileSync(resolve(root, doc), 'utf8'));
+    const text = readFileSync(resolve(root, doc), 'utf8');
+    const found = extractSamples(doc, doc.endsWith('.ts') ? tsDocAsMarkdown(text) : text);
     all.push(...found.samples);
     skipped += found.skipped;
   }

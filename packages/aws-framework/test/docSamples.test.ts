@@ -85,4 +85,32 @@ describe('pnpm docs:check', () => {
     expect(result.output).toMatch(/bad\.md:7:\d+: error TS2551: Property 'sendd' does not exist/);
     expect(result.output).toContain('1 error(s) in 1 doc samples type-checked, 0 skipped');
   }, 60_000);
+
+  it("checks the @example blocks of a source file's TSDoc, at the source's own line", () => {
+    const result = check(
+      'module.ts',
+      [
+        '/**',
+        ' * Says hello.',
+        ' *',
+        ' * @example',
+        ' * ```ts',
+        " * import { webSocketLambda } from 'aws-framework';",
+        ' *',
+        ' * export const handler = webSocketLambda(async (_event, context) => {',
+        " *   await context.sendd(context.connectionId, 'hi');",
+        ' * });',
+        ' * ```',
+        ' */',
+        'export function hello(): void {}',
+        '',
+        '/** Not a sample: ```ts in prose is not a fence. */',
+        "const code = '```ts';",
+        '',
+      ].join('\n'),
+    );
+    expect(result.status).toBe(1);
+    expect(result.output).toMatch(/module\.ts:9:\d+: error TS2551: Property 'sendd' does not exist/);
+    expect(result.output).toContain('1 error(s) in 1 doc samples type-checked, 0 skipped');
+  }, 60_000);
 });
