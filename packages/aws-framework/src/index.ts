@@ -18,6 +18,7 @@ export {
   webSocketAuthorizer,
 } from './authorizer/index.js';
 export { BaseLambda } from './classes/BaseLambda.js';
+export { OutsideInvocationError } from './classes/OutsideInvocationError.js';
 export { WebSocketLambda, type WebSocketLambdaClassOptions } from './classes/WebSocketLambda.js';
 export {
   BroadcastError,
@@ -31,7 +32,14 @@ export {
 } from './connections/broadcast.js';
 export { type Connections, type ConnectionsOptions, connections } from './connections/connections.js';
 export { MAX_PAYLOAD_BYTES } from './connections/encodePayload.js';
-export { ConnectionGoneError, ManagementApiError, PayloadTooLargeError } from './connections/errors.js';
+export {
+  ConnectionGoneError,
+  EndpointNotResolvedError,
+  ManagementApiError,
+  ManagementApiResponseError,
+  PayloadTooLargeError,
+  UnexpectedAnswerError,
+} from './connections/errors.js';
 export type { ConnectionInfo } from './connections/operations.js';
 export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
 export type { Transport } from './connections/transport.js';

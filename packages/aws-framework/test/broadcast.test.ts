@@ -496,7 +496,10 @@ describe.each<Transport>(['sdk', 'direct'])('broadcast over the %s transport', (
         .broadcast(generator, 'é'.repeat(65_537))
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PayloadTooLargeError);
-      expect(error).toMatchObject({ byteLength: 131_074, limit: 131_072 });
+      expect(error).toMatchObject({ byteLength: 131_074, limit: 131_072, connectionId: undefined });
+      expect((error as Error).message).toBe(
+        'Broadcast payload is 131074 bytes; API Gateway accepts at most 131072',
+      );
       expect(pulled).toBe(false);
       expect(log.received).toHaveLength(0);
     });

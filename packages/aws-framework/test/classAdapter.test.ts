@@ -5,6 +5,7 @@ import { createError } from '@middy/util';
 import {
   BaseLambda,
   ConnectionGoneError,
+  OutsideInvocationError,
   type WebSocketEvent,
   WebSocketLambda,
   type WebSocketLambdaClassOptions,
@@ -560,7 +561,10 @@ describe('WebSocketLambda sendMessage', () => {
   it('rejects with a clear error when called outside an invocation, sending nothing', async () => {
     const lambda = new Echo();
     const exposed = lambda as unknown as { sendMessage(id: string, data: unknown): Promise<void> };
-    await expect(exposed.sendMessage('c1', 'x')).rejects.toThrow(/outside an invocation of handler\(\)/);
+    const error = await exposed.sendMessage('c1', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutsideInvocationError);
+    expect(error).toMatchObject({ name: 'OutsideInvocationError', method: 'sendMessage' });
+    expect((error as Error).message).toMatch(/outside an invocation of handler\(\)/);
 
     // Nor does an invocation that has ended leave its endpoint behind.
     await lambda.handler(messageEvent('x', { connectionId: 'c0' }), createLambdaContext());

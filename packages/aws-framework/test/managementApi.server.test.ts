@@ -5,6 +5,7 @@ import {
   connections,
   ManagementApiError,
   PayloadTooLargeError,
+  UnexpectedAnswerError,
   webSocketLambda,
 } from 'aws-framework';
 import { createConnectEvent, createLambdaContext } from 'aws-framework/testing';
@@ -283,6 +284,34 @@ describe.each<Transport>(['sdk', 'direct'])('the %s transport over HTTP', (trans
         userAgent: 'ua',
       });
     });
+
+    it('info answered 200 without connectedAt/lastActiveAt throws ManagementApiError, caused by UnexpectedAnswerError', async () => {
+      respond = (_request, response) =>
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"identity":{}}');
+      const error = await ws()
+        .info(IDS[1]!)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ManagementApiError);
+      expect(error).toMatchObject({ operation: 'info', connectionId: IDS[1] });
+      expect((error as ManagementApiError).cause).toBeInstanceOf(UnexpectedAnswerError);
+      expect((error as ManagementApiError).cause).toMatchObject({ operation: 'GetConnection' });
+    });
+
+    it.runIf(transport === 'direct')(
+      'info answered 200 with a body that is not JSON keeps the parse error as the cause',
+      async () => {
+        respond = (_request, response) =>
+          response.writeHead(200, { 'content-type': 'application/json' }).end('<html>');
+        const error = await ws()
+          .info(IDS[1]!)
+          .catch((e: unknown) => e);
+        const cause = (error as ManagementApiError).cause as UnexpectedAnswerError;
+        expect(error).toBeInstanceOf(ManagementApiError);
+        expect(cause).toBeInstanceOf(UnexpectedAnswerError);
+        expect(cause.message).toBe('GetConnection answered with a body that is not JSON');
+        expect(cause.cause).toBeInstanceOf(SyntaxError);
+      },
+    );
 
     it('info of a gone connection throws ConnectionGoneError', async () => {
       respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');

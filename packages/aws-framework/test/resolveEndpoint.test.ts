@@ -2,7 +2,7 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { resolveEndpoint, webSocketLambda } from 'aws-framework';
+import { EndpointNotResolvedError, resolveEndpoint, webSocketLambda } from 'aws-framework';
 import { createLambdaContext, createMessageEvent } from 'aws-framework/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,6 +18,15 @@ function eventFor(domainName: string | undefined, stage = 'prod', apiId = 'abc12
     event.requestContext.domainName = domainName;
   }
   return event;
+}
+
+function catching(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
 }
 
 beforeEach(() => {
@@ -108,14 +117,23 @@ describe('resolveEndpoint order', () => {
 
 describe('resolveEndpoint failures', () => {
   it('fails clearly for a custom domain without AWS_REGION', () => {
-    expect(() => resolveEndpoint(eventFor('ws.example.com'))).toThrow(Error);
-    expect(() => resolveEndpoint(eventFor('ws.example.com'))).toThrow(/ws\.example\.com.*AWS_REGION/);
+    const error = catching(() => resolveEndpoint(eventFor('ws.example.com')));
+    expect(error).toBeInstanceOf(EndpointNotResolvedError);
+    expect(error).toMatchObject({ name: 'EndpointNotResolvedError', missing: ['AWS_REGION'] });
+    expect(error.message).toMatch(/ws\.example\.com: it needs AWS_REGION; pass options\.endpoint/);
   });
 
   it('fails clearly for an event without domainName', () => {
-    expect(() => resolveEndpoint(eventFor(undefined))).toThrow(/domainName/);
-    expect(() => resolveEndpoint(undefined)).toThrow(/domainName/);
-    expect(() => resolveEndpoint(null)).toThrow(/domainName/);
+    expect(catching(() => resolveEndpoint(eventFor(undefined)))).toMatchObject({
+      name: 'EndpointNotResolvedError',
+      missing: ['requestContext.domainName'],
+    });
+    for (const event of [undefined, null]) {
+      const error = catching(() => resolveEndpoint(event));
+      expect(error).toBeInstanceOf(EndpointNotResolvedError);
+      expect(error).toMatchObject({ missing: ['requestContext.domainName', 'requestContext.stage'] });
+      expect(error.message).toMatch(/no requestContext\.domainName or requestContext\.stage/);
+    }
   });
 
   it.each(['not a url', 'ftp://x'])('throws TypeError for the explicit endpoint %j', (endpoint) => {

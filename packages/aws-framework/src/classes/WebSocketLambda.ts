@@ -8,6 +8,7 @@ import type { WebSocketContext, WebSocketLambdaOptions, WebSocketResponse } from
 import { INTERNAL_ERROR_MESSAGE } from '../websocket/webSocketErrors.js';
 import { webSocketMiddlewares } from '../websocket/webSocketMiddlewares.js';
 import { BaseLambda } from './BaseLambda.js';
+import { OutsideInvocationError } from './OutsideInvocationError.js';
 
 export interface WebSocketLambdaClassOptions {
   /** As `webSocketLambda`'s `logger`: default one JSON line on `console.error`, `false` silences. */
@@ -102,7 +103,7 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
   #currentContext(caller: string): WebSocketContext {
     const context = currentInvocation.getStore();
     if (!context?.send) {
-      throw new Error(`${caller}() was called outside an invocation of handler(); use connections() there`);
+      throw new OutsideInvocationError(caller);
     }
     return context;
   }

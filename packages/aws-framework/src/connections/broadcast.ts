@@ -198,7 +198,7 @@ export async function broadcastTo(
   const source = targetsOf(targets);
   const bytes = encodePayload(data);
   if (bytes.byteLength > MAX_PAYLOAD_BYTES) {
-    throw new PayloadTooLargeError('(broadcast)', bytes.byteLength, MAX_PAYLOAD_BYTES);
+    throw new PayloadTooLargeError(undefined, bytes.byteLength, MAX_PAYLOAD_BYTES);
   }
   const { signal, store } = options;
   const report: BroadcastReport = {

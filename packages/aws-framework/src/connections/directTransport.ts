@@ -1,7 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { credentialsFor } from './credentials.js';
-import { ManagementApiResponseError } from './errors.js';
+import { ManagementApiResponseError, UnexpectedAnswerError } from './errors.js';
 import type {
   ConnectionInfo,
   ManagementTransport,
@@ -168,13 +168,18 @@ function answerError(answer: Answer): ManagementApiResponseError {
 }
 
 function parseInfo(answer: Answer): ConnectionInfo {
-  const wire = JSON.parse(answer.body?.toString('utf8') ?? '') as {
+  let wire: {
     connectedAt?: string;
     lastActiveAt?: string;
     identity?: { sourceIp?: string; userAgent?: string };
   };
+  try {
+    wire = JSON.parse(answer.body?.toString('utf8') ?? '') ?? {};
+  } catch (error) {
+    throw new UnexpectedAnswerError('GetConnection', 'with a body that is not JSON', { cause: error });
+  }
   if (!wire.connectedAt || !wire.lastActiveAt) {
-    throw new Error('GetConnection answered without connectedAt/lastActiveAt');
+    throw new UnexpectedAnswerError('GetConnection', 'without connectedAt/lastActiveAt');
   }
   return {
     connectedAt: new Date(wire.connectedAt),

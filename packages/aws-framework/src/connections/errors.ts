@@ -1,3 +1,19 @@
+/**
+ * The management API's URL cannot be worked out from the event: it lacks what the URL is built
+ * from (`missing` names it) and neither `endpoint` nor `WEBSOCKET_MANAGEMENT_ENDPOINT` is set.
+ * Nothing was sent.
+ */
+export class EndpointNotResolvedError extends Error {
+  override readonly name = 'EndpointNotResolvedError';
+  /** What the URL needed and the event or environment did not have, e.g. `requestContext.stage`. */
+  readonly missing: readonly string[];
+
+  constructor(missing: readonly string[], message: string) {
+    super(message);
+    this.missing = missing;
+  }
+}
+
 /** The connection no longer exists: API Gateway answered 410 `GoneException`. */
 export class ConnectionGoneError extends Error {
   override readonly name = 'ConnectionGoneError';
@@ -16,12 +32,14 @@ export class ConnectionGoneError extends Error {
  */
 export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
-  readonly connectionId: string;
+  /** The connection the message was for; `undefined` for a broadcast, refused before any send. */
+  readonly connectionId: string | undefined;
   readonly byteLength: number;
   readonly limit: number;
 
-  constructor(connectionId: string, byteLength: number, limit: number, options?: ErrorOptions) {
-    super(`Message to ${connectionId} is ${byteLength} bytes; API Gateway accepts at most ${limit}`, options);
+  constructor(connectionId: string | undefined, byteLength: number, limit: number, options?: ErrorOptions) {
+    const what = connectionId === undefined ? 'Broadcast payload' : `Message to ${connectionId}`;
+    super(`${what} is ${byteLength} bytes; API Gateway accepts at most ${limit}`, options);
     this.connectionId = connectionId;
     this.byteLength = byteLength;
     this.limit = limit;
@@ -52,6 +70,22 @@ export class ManagementApiError extends Error {
     this.operation = operation;
     this.httpStatusCode = httpStatusOf(cause);
     this.errorType = errorTypeOf(cause);
+  }
+}
+
+/**
+ * A management API answer that claimed success but cannot be read: GetConnection's body without
+ * `connectedAt`/`lastActiveAt`, or not JSON (the parse error is the `cause`). It reaches callers as
+ * the `cause` of a {@link ManagementApiError}.
+ */
+export class UnexpectedAnswerError extends Error {
+  override readonly name = 'UnexpectedAnswerError';
+  /** The management API operation that answered, e.g. `GetConnection`. */
+  readonly operation: string;
+
+  constructor(operation: string, detail: string, options?: ErrorOptions) {
+    super(`${operation} answered ${detail}`, options);
+    this.operation = operation;
   }
 }
 

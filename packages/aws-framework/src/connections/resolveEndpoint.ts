@@ -1,4 +1,5 @@
 import type { WebSocketEvent } from '../types/event.js';
+import { EndpointNotResolvedError } from './errors.js';
 
 export interface ResolveEndpointOptions {
   /** Used as is when given; wins over everything else. */
@@ -37,8 +38,13 @@ export function resolveEndpoint(event: EndpointEvent, options: ResolveEndpointOp
   const domainName = requestContext?.domainName;
   const stage = requestContext?.stage;
   if (!domainName || !stage) {
-    throw new Error(
-      `Cannot resolve the management endpoint: the event has no requestContext.domainName and stage; pass options.endpoint or set ${ENDPOINT_ENV_VAR}`,
+    const missing = [
+      ...(domainName ? [] : ['requestContext.domainName']),
+      ...(stage ? [] : ['requestContext.stage']),
+    ];
+    throw new EndpointNotResolvedError(
+      missing,
+      `Cannot resolve the management endpoint: the event has no ${missing.join(' or ')}; pass options.endpoint or set ${ENDPOINT_ENV_VAR}`,
     );
   }
   if (EXECUTE_API_HOST.test(domainName)) return `https://${domainName}/${stage}`;
@@ -48,8 +54,10 @@ export function resolveEndpoint(event: EndpointEvent, options: ResolveEndpointOp
   const region = options.region ?? process.env.AWS_REGION;
   const apiId = requestContext.apiId;
   if (!apiId || !region) {
-    throw new Error(
-      `Cannot resolve the management endpoint for custom domain ${domainName}: it needs requestContext.apiId and AWS_REGION; pass options.endpoint or set ${ENDPOINT_ENV_VAR}`,
+    const missing = [...(apiId ? [] : ['requestContext.apiId']), ...(region ? [] : ['AWS_REGION'])];
+    throw new EndpointNotResolvedError(
+      missing,
+      `Cannot resolve the management endpoint for custom domain ${domainName}: it needs ${missing.join(' and ')}; pass options.endpoint or set ${ENDPOINT_ENV_VAR}`,
     );
   }
   return `https://${apiId}.execute-api.${region}.amazonaws.com/${stage}`;

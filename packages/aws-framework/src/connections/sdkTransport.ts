@@ -1,3 +1,4 @@
+import { UnexpectedAnswerError } from './errors.js';
 import { managementClientFor } from './managementClient.js';
 import type {
   ConnectionInfo,
@@ -24,7 +25,7 @@ async function createSdkTransport(endpoint: string, retries: RetryMode): Promise
     async info(connectionId: string): Promise<ConnectionInfo> {
       const output = await client.send(new sdk.GetConnectionCommand({ ConnectionId: connectionId }));
       if (!output.ConnectedAt || !output.LastActiveAt) {
-        throw new Error('GetConnection answered without ConnectedAt/LastActiveAt');
+        throw new UnexpectedAnswerError('GetConnection', 'without ConnectedAt/LastActiveAt');
       }
       return {
         connectedAt: output.ConnectedAt,
