@@ -336,7 +336,7 @@ describe.each<Transport>(['sdk', 'direct'])('broadcast over the %s transport', (
       [{ attempts: 1.5 }, /retry.attempts/],
       [{ baseDelayMs: -1 }, /retry.baseDelayMs/],
       [{ maxDelayMs: Number.NaN }, /retry.maxDelayMs/],
-      [{ tries: 3 }, /unknown option "tries"/],
+      [{ tries: 3 }, /unknown option "retry.tries"/],
       ['3', /retry"? must be/],
     ])('rejects retry %j with a TypeError before any request', async (retry, message) => {
       const { endpoint, log } = newStage();

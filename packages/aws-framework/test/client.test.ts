@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoff } from '../src/client/backoff.js';
-import { ClientError, ClientRequestError, createClient } from '../src/client/index.js';
+import { ClientError, ClientRequestError, createClient, OptionsError } from '../src/client/index.js';
 import { testContract } from './clientServer.js';
 
 // Nothing listens here: a client made in these tests fails its handshakes and is closed at once.
@@ -44,18 +44,34 @@ describe('createClient options', () => {
 
   it('throws a TypeError for a limit that is not a positive number', () => {
     expect(make({ requestTimeoutMs: 0 })).toThrow(
-      new TypeError('createClient: requestTimeoutMs must be a positive number, got 0'),
+      new OptionsError(
+        'createClient',
+        'requestTimeoutMs',
+        'createClient: option "requestTimeoutMs" must be a positive number, got 0',
+      ),
     );
-    expect(make({ heartbeatMs: -1 })).toThrow('heartbeatMs must be a positive number, got -1');
+    expect(make({ heartbeatMs: -1 })).toThrow('option "heartbeatMs" must be a positive number, got -1');
     expect(make({ reconnect: { maxDelayMs: Number.NaN } })).toThrow(
-      'reconnect.maxDelayMs must be a positive number',
+      'option "reconnect.maxDelayMs" must be a positive number',
     );
-    expect(make({ queueLimit: '5' })).toThrow('queueLimit must be a positive number, got 5');
+    expect(make({ queueLimit: '5' })).toThrow('createClient: option "queueLimit" must be a number');
+    expect(make({ queueLimit: 0 })).toThrow('option "queueLimit" must be a positive number, got 0');
   });
 
   it('throws a TypeError for a missing url or a contract that is not one', () => {
     expect(make({ url: undefined })).toThrow(
-      new TypeError('createClient: url must be a string or a function returning one'),
+      new OptionsError(
+        'createClient',
+        'url',
+        'createClient: option "url" is required: a string or a function returning one',
+      ),
+    );
+    expect(make({ url: 42 })).toThrow(
+      expect.objectContaining({
+        name: 'OptionsError',
+        option: 'url',
+        message: 'createClient: option "url" must be a string or a function',
+      }),
     );
     // biome-ignore lint/suspicious/noExplicitAny: a caller without types
     expect(() => createClient({} as any, { url })).toThrow(
@@ -65,15 +81,25 @@ describe('createClient options', () => {
 
   it('throws a TypeError for a duration longer than timers run (2^31 - 1 ms), which would fire at once', () => {
     expect(make({ heartbeatMs: Number.POSITIVE_INFINITY })).toThrow(
-      new TypeError('createClient: heartbeatMs must be at most 2147483647 ms, got Infinity'),
+      new OptionsError(
+        'createClient',
+        'heartbeatMs',
+        'createClient: option "heartbeatMs" must be at most 2147483647 ms, got Infinity',
+      ),
     );
-    expect(make({ maxConnectionMs: 2 ** 31 })).toThrow('maxConnectionMs must be at most 2147483647 ms');
+    expect(make({ maxConnectionMs: 2 ** 31 })).toThrow(
+      'option "maxConnectionMs" must be at most 2147483647 ms',
+    );
   });
 
   it("rejects a request whose timeoutMs is not a timer's duration, with a TypeError", async () => {
     const client = createClient(testContract, { url, reconnect: false });
     await expect(client.request('echo', { text: 'x' }, { timeoutMs: 0 })).rejects.toThrow(
-      new TypeError('createClient: timeoutMs must be a positive number, got 0'),
+      new OptionsError(
+        'createClient',
+        'timeoutMs',
+        'createClient: option "timeoutMs" must be a positive number, got 0',
+      ),
     );
     client.close();
   });
@@ -190,6 +216,8 @@ describe('the published aws-framework/client', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.length).toBeGreaterThan(0);
     for (const input of inputs)
-      expect(input).toMatch(/packages\/aws-framework\/src\/(client\/[^/]+|options\/OptionsError)\.ts$/);
+      expect(input).toMatch(
+        /packages\/aws-framework\/src\/(client\/[^/]+|options\/(OptionsError|validateOptions))\.ts$/,
+      );
   });
 });

@@ -100,9 +100,51 @@ describe.each(ENTRY_POINTS)(
     it(`a wrong-typed value (${option}) throws a TypeError naming it`, () => {
       expect(() => build({ [option]: value })).toThrow(TypeError);
       expect(() => build({ [option]: value })).toThrow(new RegExp(option));
+      if (ours !== false)
+        expect(() => build({ [option]: value })).toThrow(expect.objectContaining({ option }));
     });
   },
 );
+
+// Nested option objects go through the same helper, their keys named with the path.
+describe.each([
+  {
+    name: 'createClient reconnect',
+    build: (o: Record<string, unknown>) => createClient(contract, { url: 'ws://localhost:1', reconnect: o }),
+    owner: 'createClient',
+    path: 'reconnect',
+    wrongType: ['maxDelayMs', 'long'],
+  },
+  {
+    name: 'jwtAuthorizer (a union-typed option)',
+    build: (o: Record<string, unknown>) =>
+      jwtAuthorizer({
+        issuer: 'https://issuer.example',
+        clientId: 'c',
+        tokenFrom: { query: 't' },
+        ...o,
+      } as never),
+    owner: 'jwtAuthorizer',
+    path: undefined,
+    wrongType: ['audience', 42],
+  },
+])('$name', ({ build, owner, path, wrongType: [option, value] }) => {
+  const named = path ? `${path}.${option}` : option;
+  it('an unknown key throws an OptionsError naming its path', () => {
+    expect(() => build({ bogusOption: 1 })).toThrow(
+      expect.objectContaining({
+        name: 'OptionsError',
+        owner,
+        option: path ? `${path}.bogusOption` : 'bogusOption',
+      }),
+    );
+  });
+  it(`a wrong-typed value throws an OptionsError naming ${named}`, () => {
+    expect(() => build({ [option as string]: value })).toThrow(
+      expect.objectContaining({ name: 'OptionsError', owner, option: named }),
+    );
+  });
+});
 
 describe('connections().broadcast options', () => {
   const ws = connections({ endpoint });
@@ -111,5 +153,16 @@ describe('connections().broadcast options', () => {
   });
   it('a wrong-typed value rejects with a TypeError naming it', async () => {
     await expect(ws.broadcast([], 'x', { concurrency: 'many' } as never)).rejects.toThrow(/concurrency/);
+  });
+  it('retry is checked by the same helper: unknown keys and wrong types name retry.*', async () => {
+    await expect(ws.broadcast([], 'x', { retry: { tries: 2 } } as never)).rejects.toThrow(
+      expect.objectContaining({ name: 'OptionsError', owner: 'broadcast', option: 'retry.tries' }),
+    );
+    await expect(ws.broadcast([], 'x', { retry: { attempts: '2' } } as never)).rejects.toThrow(
+      expect.objectContaining({ name: 'OptionsError', option: 'retry.attempts' }),
+    );
+    await expect(ws.broadcast([], 'x', { retry: { attempts: 0 } })).rejects.toThrow(
+      expect.objectContaining({ name: 'OptionsError', option: 'retry.attempts' }),
+    );
   });
 });

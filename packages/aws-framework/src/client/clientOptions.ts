@@ -1,4 +1,5 @@
 import { OptionsError } from '../options/OptionsError.js';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 
 /** How the client reconnects after a close it did not ask for. */
 export interface ReconnectOptions {
@@ -58,33 +59,31 @@ export interface ResolvedClientOptions {
   queueLimit: number;
 }
 
-const KEYS = [
-  'url',
-  'protocols',
-  'heartbeatMs',
-  'requestTimeoutMs',
-  'reconnect',
-  'maxConnectionMs',
-  'queueLimit',
-];
-const RECONNECT_KEYS = ['initialDelayMs', 'maxDelayMs', 'refusedAfter'];
-
-function checkKeys(where: string, value: object, known: string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new OptionsError(
-        'createClient',
-        `${where}${key}`,
-        `createClient: unknown option "${where}${key}"`,
-      );
-    }
-  }
-}
+// Kinds only; the ranges are checked below, with the defaults.
+const OPTIONS_SCHEMA: OptionSchema = {
+  url: 'string or function',
+  protocols: 'string or string array',
+  heartbeatMs: 'number or false',
+  requestTimeoutMs: 'number',
+  reconnect: 'object or false',
+  maxConnectionMs: 'number',
+  queueLimit: 'number',
+};
+const RECONNECT_SCHEMA: OptionSchema = {
+  initialDelayMs: 'number',
+  maxDelayMs: 'number',
+  refusedAfter: 'number',
+};
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0))
-    throw new TypeError(`createClient: ${name} must be a positive number, got ${value}`);
+  if (!(value > 0)) {
+    throw new OptionsError(
+      'createClient',
+      name,
+      `createClient: option "${name}" must be a positive number, got ${value}`,
+    );
+  }
   return value;
 }
 
@@ -94,21 +93,28 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** Checks a duration in milliseconds, for a timer. */
 export function duration(name: string, value: number | undefined, fallback: number): number {
   const ms = positive(name, value, fallback);
-  if (ms > MAX_TIMER_MS)
-    throw new TypeError(`createClient: ${name} must be at most ${MAX_TIMER_MS} ms, got ${ms}`);
+  if (ms > MAX_TIMER_MS) {
+    throw new OptionsError(
+      'createClient',
+      name,
+      `createClient: option "${name}" must be at most ${MAX_TIMER_MS} ms, got ${ms}`,
+    );
+  }
   return ms;
 }
 
 /** Checks the options once, when the client is created, and fills in the defaults. */
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('createClient: options must be { url, ... }');
-  checkKeys('', options, KEYS);
+  validateOptions('createClient', OPTIONS_SCHEMA, options);
   const { url, reconnect = {}, heartbeatMs } = options;
-  if (typeof url !== 'string' && typeof url !== 'function') {
-    throw new TypeError('createClient: url must be a string or a function returning one');
+  if (url === undefined) {
+    throw new OptionsError(
+      'createClient',
+      'url',
+      'createClient: option "url" is required: a string or a function returning one',
+    );
   }
-  if (reconnect) checkKeys('reconnect.', reconnect, RECONNECT_KEYS);
+  if (reconnect) validateOptions('createClient', RECONNECT_SCHEMA, reconnect, 'reconnect.');
   return {
     url: typeof url === 'string' ? () => url : url,
     protocols: options.protocols,

@@ -1,3 +1,4 @@
+export { OptionsError } from '../options/OptionsError.js';
 export type { ClientOptions, ReconnectOptions } from './clientOptions.js';
 export {
   type Client,

@@ -1,5 +1,5 @@
 import { clearTimeout, setTimeout as later, setImmediate as nextLoopTurn } from 'node:timers';
-import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
+import { type OptionSchema, OptionsError, validateOptions } from '../options/validateOptions.js';
 import type { ConnectionStore } from '../stores/ConnectionStore.js';
 import { concurrencyWindow } from './concurrencyWindow.js';
 import { encodePayload, MAX_PAYLOAD_BYTES } from './encodePayload.js';
@@ -123,19 +123,19 @@ export class BroadcastError extends Error {
 function checkInteger(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new TypeError(`broadcast: ${name} must be an integer from ${min} to ${max}, got ${value}`);
+    throw new OptionsError(
+      'broadcast',
+      name,
+      `broadcast: option "${name}" must be an integer from ${min} to ${max}, got ${value}`,
+    );
   }
   return value as number;
 }
 
 function checkRetry(retry: unknown): Required<BroadcastRetryOptions> {
   if (retry === undefined) return DEFAULT_BROADCAST_RETRY;
-  if (typeof retry !== 'object' || retry === null) {
-    throw new TypeError('broadcast: retry must be { attempts?, baseDelayMs?, maxDelayMs? }');
-  }
-  const { attempts, baseDelayMs, maxDelayMs, ...unknown } = retry as BroadcastRetryOptions;
-  const extra = Object.keys(unknown);
-  if (extra.length > 0) throw new TypeError(`broadcast: retry has unknown option "${extra[0]}"`);
+  validateOptions('broadcast', RETRY_OPTIONS, retry, 'retry.');
+  const { attempts, baseDelayMs, maxDelayMs } = retry as BroadcastRetryOptions;
   const defaults = DEFAULT_BROADCAST_RETRY;
   return {
     attempts: checkInteger('retry.attempts', attempts, defaults.attempts, 1, MAX_ATTEMPTS),
@@ -170,6 +170,8 @@ function targetsOf(targets: BroadcastTargets): Targets {
  * const report = await broadcastTo(endpoint, store.members('lobby'), { text: 'hi' }, { store }, 'direct');
  * ```
  */
+const RETRY_OPTIONS: OptionSchema = { attempts: 'number', baseDelayMs: 'number', maxDelayMs: 'number' };
+
 const BROADCAST_OPTIONS: OptionSchema = {
   concurrency: 'number',
   retry: 'object',

@@ -5,6 +5,7 @@ import {
   type WebSocketAuthorizerOptions,
 } from '../authorizer/index.js';
 import { OptionsError } from '../options/OptionsError.js';
+import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 
 /** Where the token is: as `tokenFrom(event, options)` reads it, or your own function. */
 export type JwtTokenSource = TokenFromOptions | ((event: WebSocketAuthorizerEvent) => string | undefined);
@@ -69,18 +70,19 @@ const ASYMMETRIC_ALGORITHMS = new Set([
 const HMAC_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512']);
 // RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
 const MIN_SECRET_BYTES = 32;
-const KNOWN_OPTIONS = new Set([
-  'issuer',
-  'audience',
-  'clientId',
-  'jwksUri',
-  'secret',
-  'tokenFrom',
-  'claims',
-  'algorithms',
-  'clockToleranceSeconds',
-  'logger',
-]);
+// Kinds only: what each value must be is checked after, with the message saying why.
+const OPTIONS_SCHEMA: OptionSchema = {
+  issuer: 'string',
+  audience: 'string, string array or false',
+  clientId: 'string or string array',
+  jwksUri: 'string',
+  secret: 'string or bytes',
+  tokenFrom: 'function or object',
+  claims: 'string array',
+  algorithms: 'string or string array',
+  clockToleranceSeconds: 'number',
+  logger: 'function or false',
+};
 // API Gateway puts these beside the context values in `requestContext.authorizer`.
 const RESERVED_CLAIM_NAMES = new Set(['principalId', 'integrationLatency']);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -138,13 +140,11 @@ function resolveKey(options: JwtAuthorizerOptions): ResolvedJwtAuthorizerOptions
     if (options.jwksUri !== undefined) fail('secret', 'and "jwksUri" exclude each other: give one');
     const secret =
       typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
-    if (!(secret instanceof Uint8Array)) fail('secret', 'must be a string or a Uint8Array');
     if (secret.byteLength < MIN_SECRET_BYTES)
       fail('secret', `must be at least ${MIN_SECRET_BYTES} bytes for HS256`);
     return { secret };
   }
   if (options.jwksUri !== undefined) {
-    if (typeof options.jwksUri !== 'string') fail('jwksUri', 'must be a string');
     return { jwksUri: checkJwksUri('jwksUri', options.jwksUri) };
   }
   return { jwksUri: checkJwksUri('issuer', `${options.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`) };
@@ -186,14 +186,7 @@ function checkTokenFrom(source: unknown): JwtTokenSource {
 
 /** Checks `jwtAuthorizer`'s options once, at construction, and fills in the defaults. */
 export function resolveJwtAuthorizerOptions(options: JwtAuthorizerOptions): ResolvedJwtAuthorizerOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new OptionsError('jwtAuthorizer', undefined, 'jwtAuthorizer(options): options must be an object');
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) {
-      throw new OptionsError('jwtAuthorizer', name, `jwtAuthorizer: unknown option "${name}"`);
-    }
-  }
+  validateOptions('jwtAuthorizer', OPTIONS_SCHEMA, options);
   if (!isNonEmptyString(options.issuer)) fail('issuer', 'is required: the exact `iss` of accepted tokens');
   const clientId = options.clientId === undefined ? undefined : stringList('clientId', options.clientId);
   let audience: ResolvedJwtAuthorizerOptions['audience'];
@@ -208,18 +201,13 @@ export function resolveJwtAuthorizerOptions(options: JwtAuthorizerOptions): Reso
   }
   const key = resolveKey(options);
   const claims = options.claims === undefined ? [] : options.claims;
-  if (!Array.isArray(claims) || !claims.every(isNonEmptyString)) {
-    fail('claims', 'must be an array of claim names');
-  }
+  if (!claims.every(isNonEmptyString)) fail('claims', 'must be an array of claim names');
   const reserved = claims.find((name) => RESERVED_CLAIM_NAMES.has(name));
   if (reserved)
     fail('claims', `cannot include "${reserved}": API Gateway puts its own in requestContext.authorizer`);
   const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
-  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
+  if (!Number.isFinite(tolerance) || tolerance < 0) {
     fail('clockToleranceSeconds', 'must be a number of seconds, 0 or more');
-  }
-  if (options.logger !== undefined && options.logger !== false && typeof options.logger !== 'function') {
-    fail('logger', 'must be a function or false');
   }
   return {
     issuer: options.issuer,
