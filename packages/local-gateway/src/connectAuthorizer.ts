@@ -11,8 +11,15 @@ import { missingIdentitySource } from './identitySource.js';
 import { invoke } from './invoke.js';
 import type { ResolvedOptions } from './options.js';
 
-/** The region and account the local gateway's ARNs name (an authorizer's `methodArn`). */
+/**
+ * The region the local gateway's ARNs name (an authorizer's `methodArn`): fixed, since nothing of
+ * AWS's is involved, so that an authorizer's policy can be written against it.
+ */
 export const LOCAL_REGION = 'us-east-1';
+/**
+ * The account the local gateway's ARNs name (an authorizer's `methodArn`:
+ * `arn:aws:execute-api:us-east-1:000000000000:{apiId}/{stage}/$connect`): twelve zeros, fixed.
+ */
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
 export interface ConnectAuthorizerContext {

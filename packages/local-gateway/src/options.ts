@@ -7,75 +7,170 @@ import { type IdentitySource, parseIdentitySource } from './identitySource.js';
 // biome-ignore lint/suspicious/noExplicitAny: any Lambda handler's own event, context and callback types must fit
 export type LambdaHandler = (event: any, context: any, callback: any) => unknown;
 
-/** A REQUEST Lambda authorizer on `$connect`, as a WebSocket API configures one. */
+/**
+ * A REQUEST Lambda authorizer on `$connect`, as a WebSocket API configures one: the `authorizer`
+ * option of {@link LocalGatewayOptions}.
+ *
+ * It runs before every `$connect` (no result caching: that is an HTTP API setting). Its event has
+ * `methodArn` `arn:aws:execute-api:us-east-1:000000000000:{apiId}/{stage}/$connect`
+ * ({@link LOCAL_REGION}, {@link LOCAL_ACCOUNT_ID}); an Allow gives every event of the connection
+ * `requestContext.authorizer`: `{ principalId, ...context }`, the context's values as strings.
+ */
 export interface LocalAuthorizerOptions {
+  /**
+   * The authorizer Lambda handler (for example one made with aws-framework's `webSocketAuthorizer`).
+   * A failure with the message `Unauthorized` refuses 401, a Deny (or an Allow whose policy does not
+   * cover the method ARN) 403, any other failure, timeout or malformed result 500.
+   */
   handler: LambdaHandler;
   /**
    * `route.request.header.NAME` or `route.request.querystring.NAME` entries: a request lacking any
-   * of them is refused 401 without invoking the authorizer. Default: none (always invoked).
+   * of them (or with it empty) is refused 401 without invoking the authorizer. Header names match
+   * in any letter case, query names exactly.
+   *
+   * @default undefined (no identity source: the authorizer is invoked on every `$connect`)
    */
   identitySource?: string[];
 }
 
-/** One line per invocation and per gateway-level problem; `false` silences. */
+/**
+ * Where the gateway writes its log: one line per invocation (`route key, connection, status, ms`)
+ * and per gateway-level problem. `console` fits. A logger that throws is ignored, so logging can
+ * never stop the gateway.
+ */
 export interface GatewayLogger {
+  /** Receives invocations that succeeded and start-up facts (the routes the API declares). */
   info(line: string): void;
+  /** Receives failed or timed-out invocations, refusals with 500 and the gateway's own errors. */
   error(line: string): void;
 }
 
+/**
+ * What {@link startLocalGateway} runs, where it listens, and the API Gateway settings and limits it
+ * applies. Give exactly one of `handler` and `routes`; the limits default to AWS's own.
+ *
+ * Each option is checked once, at start, so that a typo fails with its name rather than at the
+ * first event: an unknown key or a bad value throws a `TypeError` naming it.
+ */
 export interface LocalGatewayOptions {
-  /** One handler for every route. Give this or `routes`. */
+  /**
+   * One handler for every route (`handler` mode), as one Lambda integrated with every route of an
+   * API. Give this or `routes`.
+   *
+   * @default undefined (then `routes` must be given)
+   */
   handler?: LambdaHandler;
-  /** Route key to handler, as API Gateway integrates per route. Give this or `handler`. */
+  /**
+   * Route key to handler, as API Gateway integrates per route (`routes` mode): these keys are the
+   * API's routes. Give this or `handler`.
+   *
+   * @default undefined (then `handler` must be given)
+   */
   routes?: Record<string, LambdaHandler>;
-  /** 0 picks a free port. Default 3001. */
+  /**
+   * The TCP port of both the WebSocket server and the management API; 0 picks a free port, read
+   * back from {@link LocalGateway.port}.
+   *
+   * @default 3001
+   */
   port?: number;
-  /** Default 127.0.0.1. */
+  /**
+   * The address to listen on. With `0.0.0.0` or `::` the URLs the gateway reports name
+   * `127.0.0.1`.
+   *
+   * @default '127.0.0.1'
+   */
   host?: string;
-  /** Default `local`. */
+  /**
+   * The stage name, the first path segment of the WebSocket URL and the management endpoint
+   * (letters, digits, `_` or `-`).
+   *
+   * @default 'local'
+   */
   stage?: string;
-  /** Default `$request.body.action`. */
+  /**
+   * Where the route key is read from a message's JSON body: `$request.body.NAME` or a path such as
+   * `$request.body.a.b` (header and `${...}` expressions are not emulated).
+   *
+   * @default '$request.body.action'
+   */
   routeSelectionExpression?: string;
   /**
    * Which routes have a route response, so the handler's returned body is sent back to the client:
-   * `true` for every route, or the route keys that have one. Default `false`, as on AWS, where a
-   * route has none unless one is configured.
+   * `true` for every route, or the route keys that have one.
+   *
+   * @default false (as on AWS, where a route has none unless one is configured)
    */
   routeResponses?: boolean | string[];
   /**
    * In `handler` mode, the route keys the API declares: an action outside them takes `$default`, as
-   * on AWS. Default: the keys of a handler built with `routes({...})` when it carries them, else
-   * every action is treated as a declared route (and the gateway says so once at start).
+   * on AWS; `$connect`, `$disconnect` and `$default` go to the handler as well. Not allowed in
+   * `routes` mode, where the routes are the keys.
+   *
+   * @default undefined (the keys of a handler built with `routes({...})` when it carries them, else
+   * every action is treated as a declared route, and the gateway says so once at start)
    */
   routeKeys?: string[];
   /**
    * Route keys on a MOCK integration: API Gateway answers them without invoking any Lambda (a
    * heartbeat route such as `ping`, which keeps a connection from idling out at no cost). They are
-   * declared routes in either mode. Default: none.
+   * declared routes in either mode, and may not also be in `routes`.
+   *
+   * @default undefined (no mock routes)
    */
   mockRoutes?: string[];
   /**
    * A POST to a connection whose socket holds more than this many unsent bytes (the client is not
    * reading) answers 429 `LimitExceededException`, as AWS does when a client's buffer is full.
-   * Default 1,048,576 (1 MiB).
+   *
+   * @default 1_048_576 (1 MiB)
    */
   clientBufferBytes?: number;
   /**
    * Management API requests per second, across all connections, beyond which requests answer 429
-   * `LimitExceededException` (the account's rate on AWS). Default: no limit.
+   * `LimitExceededException` (the account's rate on AWS; its burst allowance is not modelled).
+   *
+   * @default undefined (no limit)
    */
   managementRateLimit?: number;
-  /** Close a connection with no traffic for this long (1001). Default 600,000 (10 minutes). */
+  /**
+   * Closes a connection with no traffic in either direction for this long, with 1001 "Going away"
+   * (ping and pong frames do not count as traffic).
+   *
+   * @default 600_000 (10 minutes, AWS's idle timeout)
+   */
   idleTimeoutMs?: number;
-  /** Close any connection after this long (1001). Default 7,200,000 (2 hours). */
+  /**
+   * Closes any connection after this long, with 1001 "Going away".
+   *
+   * @default 7_200_000 (2 hours, AWS's maximum connection duration)
+   */
   maxConnectionMs?: number;
-  /** A handler that has not answered by then counts as failed. Default 29,000. */
+  /**
+   * A handler that has not answered by then counts as failed (504 on `$connect`, the frame
+   * `Endpoint request timed out` on a message route); it is abandoned, not stopped.
+   *
+   * @default 29_000 (AWS's integration timeout)
+   */
   integrationTimeoutMs?: number;
-  /** Files served over plain HTTP at `/`. */
+  /**
+   * A folder whose files are served over plain HTTP (GET and HEAD) at `/`, never a path outside
+   * it: a page and its scripts next to the WebSocket they open.
+   *
+   * @default undefined (no files: plain HTTP outside the stage's paths answers 404)
+   */
   staticDir?: string;
-  /** A Lambda authorizer that runs before `$connect`, as on AWS. Default: none. */
+  /**
+   * A Lambda authorizer that runs before `$connect`, as on AWS.
+   *
+   * @default undefined (no authorizer: every handshake goes straight to `$connect`)
+   */
   authorizer?: LocalAuthorizerOptions;
-  /** Default: silent. */
+  /**
+   * Where log lines go; `false` silences, as leaving it out does.
+   *
+   * @default undefined (silent)
+   */
   logger?: GatewayLogger | false;
 }
 

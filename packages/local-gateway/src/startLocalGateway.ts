@@ -13,17 +13,27 @@ import { createRouteTable } from './routeTable.js';
 
 export { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './connectAuthorizer.js';
 
+/** A running local gateway, as {@link startLocalGateway} resolves it: where it is and how to stop it. */
 export interface LocalGateway {
   /** The WebSocket URL clients connect to: `ws://host:port/{stage}`. */
   url: string;
   /** The management API base: `http://host:port/{stage}`, as `resolveEndpoint` finds it. */
   endpoint: string;
+  /** The port the gateway listens on: the one picked when the `port` option was 0. */
   port: number;
-  /** Disconnects every client (delivering `$disconnect`) and resolves when the server is down. */
+  /**
+   * Disconnects every client (delivering `$disconnect`) and resolves when the server is down.
+   * Calling it again returns the same promise.
+   */
   close(): Promise<void>;
   /**
    * Replaces the declared route keys of `handler` mode, as the `routeKeys` option gives them;
-   * `undefined` goes back to the handler's own `routes({...})` table, or to every action.
+   * `undefined` goes back to the handler's own `routes({...})` table, or to every action. The CLI's
+   * `--watch` uses it.
+   *
+   * @throws {@link TypeError} when the gateway was started with `routes` rather than `handler`, or
+   * when `keys` is not an array of non-empty strings with no `$` key but `$connect`, `$disconnect`
+   * and `$default`.
    */
   setRouteKeys(keys: string[] | undefined): void;
 }
@@ -42,9 +52,39 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * Runs Lambda handlers behind a real WebSocket server that behaves like API Gateway's WebSocket
  * API, with its management API (`@connections`) on the same port for the real SDK client.
  *
+ * Events carry every `requestContext` field with real values (`domainName` is `host:port`), so
+ * aws-framework's `resolveEndpoint` finds the gateway with no configuration, and `context.send`
+ * works unchanged. Handlers run in this process: made for tests and development, with no IAM and
+ * no signature checks.
+ *
  * @example
- * const gateway = await startLocalGateway({ handler, port: 0 });
- * const client = new WebSocket(gateway.url);
+ * ```ts
+ * import { routes, webSocketLambda } from 'aws-framework';
+ * import { startLocalGateway } from 'aws-framework-local';
+ *
+ * const handler = webSocketLambda(
+ *   routes({
+ *     echo: async (event, context) => {
+ *       await context.send(context.connectionId, { echo: event.body });
+ *     },
+ *   }),
+ * );
+ *
+ * const gateway = await startLocalGateway({ handler, port: 0 }); // 0: any free port
+ * const client = new WebSocket(gateway.url); // ws://127.0.0.1:PORT/local
+ * client.onmessage = (message) => console.log(message.data);
+ * client.onopen = () => client.send(JSON.stringify({ action: 'echo', text: 'hi' }));
+ *
+ * // ... once the test is done:
+ * await gateway.close(); // $disconnect to every client, then the server stops
+ * ```
+ * @throws {@link TypeError} when an option is unknown or invalid, with its name in the message: for
+ * example neither or both of `handler` and `routes`, a handler that is not a function, a port
+ * outside 0 to 65535, a bad stage name or route selection expression, an empty route key or a `$`
+ * one other than AWS's three, a limit that is not a positive integer, a malformed `authorizer` or
+ * `logger` (the promise rejects, before anything listens).
+ * @throws {@link Error} when the server cannot listen, e.g. `EADDRINUSE` when the port is taken (the
+ * promise rejects).
  */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const config = resolveOptions(options);
