@@ -3,11 +3,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { CONNECTIONS_TABLE_KEYS, connectionsTableDefinition } from 'aws-framework/dynamodb';
 import type { Construct } from 'constructs';
 
+/** The settings of a {@link ConnectionsTable}; everything else follows `DynamoDbConnectionStore`. */
 export interface ConnectionsTableProps {
   /**
-   * What `cdk destroy` (or removing the table from the stack) does with the table. Default
-   * `RemovalPolicy.DESTROY`: an example should leave nothing behind, and connections are worth
-   * nothing after two hours. Use `RETAIN` where the table holds anything you would miss.
+   * What `cdk destroy` (or removing the table from the stack) does with the table. Destroyed by
+   * default: an example should leave nothing behind, and connections are worth nothing after two
+   * hours. Use `RETAIN` where the table holds anything you would miss.
+   *
+   * @default RemovalPolicy.DESTROY
    */
   removalPolicy?: RemovalPolicy;
 }
@@ -42,8 +45,34 @@ function projection(indexName: string): dynamodb.ProjectionType {
  * The table `DynamoDbConnectionStore` (from `aws-framework/dynamodb`) keeps connections in:
  * `pk`/`sk` keys, the `byGroup` index (keys only) that `members(group)` queries, TTL on `ttl`, and
  * on-demand billing, so an idle table costs only its storage.
+ *
+ * The names, key types and index projection come from the store's own `CreateTable` input
+ * (`connectionsTableDefinition`, `CONNECTIONS_TABLE_KEYS`), so the deployed table cannot drift from
+ * what the store reads and writes. Give it to {@link WebSocketBackend} as `table` for the grant and
+ * the `TABLE_NAME` variable.
+ *
+ * @example
+ * ```ts
+ * import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+ * import { ConnectionsTable, WebSocketBackend } from 'aws-framework-cdk';
+ *
+ * const stack = new Stack(new App(), 'Chat');
+ * const table = new ConnectionsTable(stack, 'Connections', { removalPolicy: RemovalPolicy.RETAIN });
+ * new WebSocketBackend(stack, 'Backend', {
+ *   entry: 'src/handler.ts',
+ *   routes: ['$connect', '$disconnect', '$default'],
+ *   table, // its name in TABLE_NAME, read and write granted
+ * });
+ * ```
  */
 export class ConnectionsTable extends dynamodb.Table {
+  /**
+   * Defines the table, with its `byGroup` index, in `scope`.
+   *
+   * @throws {@link Error} when the installed `aws-framework/dynamodb` table definition lacks an
+   * attribute definition for a key, or has an index projection other than `KEYS_ONLY` or `ALL` (an
+   * `aws-framework` that this package does not support; never with matching versions).
+   */
   constructor(scope: Construct, id: string, props: ConnectionsTableProps = {}) {
     super(scope, id, {
       partitionKey: attribute(keys.partitionKey),

@@ -23,7 +23,11 @@ export interface WebSocketBackendAuthorizerProps {
    * WebSocket, so a page's token travels in the query string: `['route.request.querystring.token']`.
    */
   identitySource: string[];
-  /** Default `Authorizer`. */
+  /**
+   * The authorizer's name in API Gateway.
+   *
+   * @default 'Authorizer' (the authorizer construct's id, which CDK uses when no name is given)
+   */
   authorizerName?: string;
 }
 
@@ -34,29 +38,47 @@ export interface WebSocketBackendProps extends BundledFunctionProps {
    * and custom ones (`sendMessage`) that `routeSelectionExpression` selects.
    */
   routes: string[];
-  /** Default `$request.body.action`. */
+  /**
+   * Where API Gateway reads a message's route key from.
+   *
+   * @default '$request.body.action'
+   */
   routeSelectionExpression?: string;
-  /** The stage, deployed automatically on every change; default `prod`. */
+  /**
+   * The stage, deployed automatically on every change.
+   *
+   * @default 'prod'
+   */
   stageName?: string;
   /**
    * A table the function may read and write (e.g. a `ConnectionsTable`); its name is put in the
    * environment variable `tableEnvironmentVariable`.
+   *
+   * @default undefined (no table: no grant and no variable)
    */
   table?: dynamodb.ITable;
-  /** Default `TABLE_NAME`, what the chat's `connectionStoreFromEnv` reads. */
+  /**
+   * The environment variable that names `table` to the function (unused without `table`).
+   *
+   * @default 'TABLE_NAME' (what the chat's `connectionStoreFromEnv` reads)
+   */
   tableEnvironmentVariable?: string;
   /**
    * Who may connect: an authorizer on the `$connect` route (API Gateway authorizes only there; the
    * identity it returns comes with every later event of the connection). Either a ready
    * `WebSocketLambdaAuthorizer` (any `IWebSocketRouteAuthorizer`), or its function and identity
-   * sources. Default: none, anyone may connect.
+   * sources.
+   *
+   * @default undefined (no authorizer: anyone may connect)
    */
   authorizer?: apigwv2.IWebSocketRouteAuthorizer | WebSocketBackendAuthorizerProps;
   /**
    * A route answered by API Gateway itself (a `MOCK` integration), for clients' heartbeats
    * (`{"action":"ping"}` from `aws-framework/client`): the message keeps the connection past API
    * Gateway's 10-minute idle timeout without invoking the function. It sends nothing back (no route
-   * response). `false` for none. Default `ping`.
+   * response). `false` for none. It may not also be in `routes`.
+   *
+   * @default 'ping'
    */
   heartbeatRoute?: string | false;
 }
@@ -66,7 +88,10 @@ export interface WebSocketBackendProps extends BundledFunctionProps {
  * request, and without a template that sets it every message fails ("statusCode should be an
  * integer which defined in request template"). `$default` is the one template, selected always.
  */
-export const HEARTBEAT_REQUEST_TEMPLATES = { $default: '{"statusCode": 200}' };
+export const HEARTBEAT_REQUEST_TEMPLATES = {
+  /** The integration request's template, which sets the status the `MOCK` integration answers with. */
+  $default: '{"statusCode": 200}',
+};
 
 /**
  * An API Gateway WebSocket API whose routes all invoke one Node.js Lambda function: the API, an
@@ -78,28 +103,47 @@ export const HEARTBEAT_REQUEST_TEMPLATES = { $default: '{"statusCode": 200}' };
  *
  * @example
  * ```ts
- * const backend = new WebSocketBackend(this, 'Chat', {
+ * import { App, CfnOutput, Stack } from 'aws-cdk-lib';
+ * import { bundledFunction, ConnectionsTable, WebSocketBackend } from 'aws-framework-cdk';
+ *
+ * const stack = new Stack(new App(), 'Chat');
+ * const backend = new WebSocketBackend(stack, 'Chat', {
  *   entry: 'src/handler.ts',
  *   routes: ['$connect', '$disconnect', '$default', 'sendMessage'],
+ *   table: new ConnectionsTable(stack, 'Connections'),
  *   authorizer: {
- *     function: bundledFunction(this, 'Authorizer', { entry: 'src/chatAuthorizer.ts' }),
- *     identitySource: ['route.request.querystring.token'],
+ *     function: bundledFunction(stack, 'Authorizer', { entry: 'src/chatAuthorizer.ts' }),
+ *     identitySource: ['route.request.querystring.token'], // a connection without it: 401, uninvoked
  *   },
  * });
+ * new CfnOutput(stack, 'Url', { value: backend.url });
  * ```
  */
 export class WebSocketBackend extends Construct {
+  /** The WebSocket API, its routes added; add more with `api.addRoute`. */
   readonly api: apigwv2.WebSocketApi;
+  /** The auto-deployed stage: {@link url} and {@link callbackUrl} come from it. */
   readonly stage: apigwv2.WebSocketStage;
+  /**
+   * The function every route of `routes` invokes, made with {@link bundledFunction}: grant it more,
+   * or give it more environment variables, here.
+   */
   readonly function: lambda.Function;
+  /** The one Lambda integration every route of `routes` shares. */
   readonly integration: WebSocketLambdaIntegration;
   /** The heartbeat route's `MOCK` integration, unless `heartbeatRoute` is `false`. */
   readonly heartbeatIntegration: WebSocketMockIntegration | undefined;
   /** The `$connect` route's authorizer, when `authorizer` was given. */
   readonly authorizer: apigwv2.IWebSocketRouteAuthorizer | undefined;
-  /** The handler module the function was bundled from, as an absolute path. */
+  /** The handler module the function was bundled from: the `entry` prop, as given. */
   readonly entry: string;
 
+  /**
+   * Defines the API, its stage, routes and function in `scope`.
+   *
+   * @throws {@link Error} when `routes` is empty, when `routes` contains the heartbeat route, or when
+   * an `authorizer` given as `{ function, identitySource }` has no identity source.
+   */
   constructor(scope: Construct, id: string, props: WebSocketBackendProps) {
     super(scope, id);
     if (props.routes.length === 0)

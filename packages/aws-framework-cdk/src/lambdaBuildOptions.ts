@@ -18,7 +18,10 @@ const REQUIRE_BANNER =
  *
  * @example
  * ```ts
+ * import { lambdaBuildOptions } from 'aws-framework-cdk';
  * import * as esbuild from 'esbuild';
+ *
+ * // dist/handler/index.mjs and dist/handler/chunks/, as bundledFunction deploys them
  * esbuild.buildSync({ ...lambdaBuildOptions('src/handler.ts'), outdir: 'dist/handler' });
  * ```
  */
