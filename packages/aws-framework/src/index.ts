@@ -22,13 +22,8 @@ export { OutsideInvocationError } from './classes/OutsideInvocationError.js';
 export { WebSocketLambda, type WebSocketLambdaClassOptions } from './classes/WebSocketLambda.js';
 export {
   BroadcastError,
-  type BroadcastFailure,
-  type BroadcastFailureReason,
-  type BroadcastOptions,
-  type BroadcastReport,
-  type BroadcastRetryOptions,
-  type BroadcastTargets,
   DEFAULT_BROADCAST_CONCURRENCY,
+  DEFAULT_BROADCAST_RETRY,
 } from './connections/broadcast.js';
 export { type Connections, type ConnectionsOptions, connections } from './connections/connections.js';
 export { MAX_PAYLOAD_BYTES } from './connections/encodePayload.js';
@@ -47,11 +42,20 @@ export { OptionsError } from './options/OptionsError.js';
 export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
 export { ConnectionNotSavedError } from './stores/errors.js';
 export { MemoryConnectionStore } from './stores/MemoryConnectionStore.js';
+export type {
+  BroadcastFailure,
+  BroadcastFailureReason,
+  BroadcastFn,
+  BroadcastOptions,
+  BroadcastReport,
+  BroadcastRetryOptions,
+  BroadcastTargets,
+  SendFn,
+} from './types/delivery.js';
 export { ROUTE_KEYS, type RouteHandler, type RouteTable, routes } from './websocket/routes.js';
 export type {
   ActionEvent,
   ActionHandler,
-  BroadcastFn,
   ContractContext,
   ContractHandlers,
   ContractRoutesOptions,
@@ -59,7 +63,6 @@ export type {
   ErrorLogEntry,
   ErrorLogger,
   LifecycleHandler,
-  SendFn,
   WebSocketAuthorizer,
   WebSocketContext,
   WebSocketEvent,

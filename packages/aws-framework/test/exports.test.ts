@@ -24,6 +24,7 @@ describe('the published package', () => {
       'ConnectionGoneError',
       'ConnectionNotSavedError',
       'DEFAULT_BROADCAST_CONCURRENCY',
+      'DEFAULT_BROADCAST_RETRY',
       'EndpointNotResolvedError',
       'MAX_PAYLOAD_BYTES',
       'ManagementApiError',

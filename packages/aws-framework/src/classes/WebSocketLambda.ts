@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../connections/broadcast.js';
 import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
+import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../types/delivery.js';
 import { guardContext } from '../websocket/guardContext.js';
 import type { WebSocketContext, WebSocketLambdaOptions, WebSocketResponse } from '../websocket/types.js';
 import { INTERNAL_ERROR_MESSAGE } from '../websocket/webSocketErrors.js';

@@ -1,6 +1,12 @@
 import { clearTimeout, setTimeout as later, setImmediate as nextLoopTurn } from 'node:timers';
 import { type OptionSchema, OptionsError, validateOptions } from '../options/validateOptions.js';
-import type { ConnectionStore } from '../stores/ConnectionStore.js';
+import type {
+  BroadcastFailure,
+  BroadcastOptions,
+  BroadcastReport,
+  BroadcastRetryOptions,
+  BroadcastTargets,
+} from '../types/delivery.js';
 import { concurrencyWindow } from './concurrencyWindow.js';
 import { encodePayload, MAX_PAYLOAD_BYTES } from './encodePayload.js';
 import { isGone, ManagementApiError, PayloadTooLargeError } from './errors.js';
@@ -28,18 +34,6 @@ const MAX_CONCURRENCY = 1_000;
 const MAX_ATTEMPTS = 20;
 const MAX_DELAY_MS = 60_000;
 
-export type BroadcastTargets = Iterable<string> | AsyncIterable<string>;
-
-/** How a broadcast retries a target that was throttled (429), answered 5xx or dropped. */
-export interface BroadcastRetryOptions {
-  /** Attempts per target, the first included; 1 never retries. Default 5. */
-  attempts?: number;
-  /** Retry `n` (from 0) waits a random time up to `baseDelayMs * 2^n` (full jitter). Default 100. */
-  baseDelayMs?: number;
-  /** No wait is longer. Default 2,000. */
-  maxDelayMs?: number;
-}
-
 /**
  * Five attempts over at most ~1.5 s of waiting (100 + 200 + 400 + 800 ms, each jittered down):
  * long enough for a client that reads slowly to drain its buffer, short enough that one that
@@ -50,48 +44,6 @@ export const DEFAULT_BROADCAST_RETRY: Readonly<Required<BroadcastRetryOptions>> 
   baseDelayMs: 100,
   maxDelayMs: 2_000,
 });
-
-export interface BroadcastOptions {
-  /** Most requests in flight at once; default `DEFAULT_BROADCAST_CONCURRENCY` (32). */
-  concurrency?: number;
-  /** Retry budget per target; default `DEFAULT_BROADCAST_RETRY`. */
-  retry?: BroadcastRetryOptions;
-  /** Gone connections (410) are removed from it once the broadcast has run. */
-  store?: Pick<ConnectionStore, 'removeMany'>;
-  /** Stops pulling targets, cancels pending retries and aborts requests in flight. */
-  signal?: AbortSignal;
-}
-
-/**
- * Why a target is in `failed`: `throttled`, still 429 `LimitExceededException` after its retry
- * budget (a client that does not read); `error`, any other failure (403, 5xx or a dropped
- * connection after its retries); `invalid`, not a non-empty string; `aborted`, the signal fired
- * before it was sent.
- */
-export type BroadcastFailureReason = 'throttled' | 'error' | 'invalid' | 'aborted';
-
-export interface BroadcastFailure {
-  connectionId: string;
-  reason: BroadcastFailureReason;
-  /** A `ManagementApiError` whose `cause` is the last attempt's error; a `TypeError` for `invalid`. */
-  error: unknown;
-}
-
-/** Every attempted target is in exactly one of `sent` (a count), `gone` and `failed`. */
-export interface BroadcastReport {
-  /** Targets the message reached. */
-  sent: number;
-  /** Targets that answered 410: the connection no longer exists. */
-  gone: string[];
-  /** Targets that could not be sent to, each with its reason and error. */
-  failed: BroadcastFailure[];
-  /** 429 answers received, over every attempt (a target throttled twice counts twice). */
-  throttled: number;
-  /** Attempts beyond each target's first. */
-  retried: number;
-  /** The lowest concurrency the broadcast went down to; its `concurrency` when never slowed. */
-  minConcurrency: number;
-}
 
 /**
  * The broadcast could not finish: its signal aborted it, its targets failed to list, or gone

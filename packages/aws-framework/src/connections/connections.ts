@@ -1,9 +1,9 @@
 import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
+import type { BroadcastFn, SendFn } from '../types/delivery.js';
 import { broadcastTo } from './broadcast.js';
 import { deleteConnection, getConnection, postToConnection } from './operations.js';
 import { ENDPOINT_ENV_VAR, normalizeEndpoint } from './resolveEndpoint.js';
 import { type ConnectionInfo, checkTransport, type Transport } from './transport.js';
-import type { BroadcastFn, SendFn } from './types.js';
 
 export interface ConnectionsOptions {
   /** The management API base URL; default the `WEBSOCKET_MANAGEMENT_ENDPOINT` variable. */

@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import type { BroadcastFn, SendFn } from '../connections/types.js';
 import type {
   ActionName,
   ActionOutput,
@@ -8,6 +7,7 @@ import type {
   EventName,
   ReplyInput,
 } from '../contract/types.js';
+import type { BroadcastFn, SendFn } from '../types/delivery.js';
 import type {
   AuthorizerField,
   ErrorLogger,
@@ -16,7 +16,7 @@ import type {
   WebSocketResponse,
 } from '../types/event.js';
 
-export type { BroadcastFn, SendFn } from '../connections/types.js';
+export type { BroadcastFn, SendFn } from '../types/delivery.js';
 export type {
   AuthorizerField,
   ErrorLogEntry,
