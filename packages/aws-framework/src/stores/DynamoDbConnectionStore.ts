@@ -41,28 +41,47 @@ const {
 
 type Key = ConnectionsTableKey;
 
+/** What `new DynamoDbConnectionStore()` takes: the table, how to reach it, and its timings. */
 export interface DynamoDbConnectionStoreOptions {
   /** The table made from `connectionsTableDefinition` (or `createConnectionsTable` locally). */
   tableName: string;
   /**
    * A client to share. A `DynamoDBClient` is wrapped in a document client; a document client is
-   * used as it is. Without one, a client is made from `clientConfig`.
+   * used as it is.
+   * @default undefined (a client is made from `clientConfig`)
    */
   client?: DynamoDBClient | DynamoDBDocumentClient;
-  /** Used only when no `client` is given; default `{}` (region and credentials from the environment). */
+  /**
+   * Used only when no `client` is given.
+   * @default `{}` (region and credentials from the environment)
+   */
   clientConfig?: DynamoDBClientConfig;
-  /** Seconds added to `connectedAt` + 2 h for the `ttl` attribute; default 900 (15 minutes). */
+  /**
+   * Seconds added to `connectedAt` + 2 h for the `ttl` attribute: a whole number, 0 or more.
+   * @default 900 (15 minutes, {@link DEFAULT_TTL_MARGIN_SECONDS})
+   */
   ttlMarginSeconds?: number;
   /**
    * Tries of one `BatchWriteItem` while DynamoDB returns `UnprocessedItems`, with exponential
-   * backoff between them; default 8. Past that the write throws {@link UnprocessedItemsError}.
+   * backoff between them: a whole number, 1 or more. Past that the write throws
+   * {@link UnprocessedItemsError}.
+   * @default 8
    */
   batchWriteAttempts?: number;
 }
 
+const OPTIONS_SCHEMA: OptionSchema = {
+  tableName: 'string',
+  client: 'object',
+  clientConfig: 'object',
+  ttlMarginSeconds: 'number',
+  batchWriteAttempts: 'number',
+};
+
 /**
- * Connections in one DynamoDB table, shared by every Lambda execution environment. Import it from
- * `aws-framework/dynamodb` (it needs `@aws-sdk/client-dynamodb` and `@aws-sdk/lib-dynamodb`).
+ * A {@link ConnectionStore} in one DynamoDB table, shared by every Lambda execution environment.
+ * Import it from `aws-framework/dynamodb` (it needs `@aws-sdk/client-dynamodb` and
+ * `@aws-sdk/lib-dynamodb`, optional peer dependencies).
  *
  * Each connection is an item `conn#<id>` / `conn`; each group membership an item `conn#<id>` /
  * `group#<name>` that the `byGroup` index keys by group, so `members(group)` is one Query that never
@@ -77,27 +96,40 @@ export interface DynamoDbConnectionStoreOptions {
  *
  * @example
  * ```ts
+ * import { routes, type WebSocketEvent, webSocketLambda } from 'aws-framework';
  * import { DynamoDbConnectionStore } from 'aws-framework/dynamodb';
- * const store = new DynamoDbConnectionStore({ tableName: process.env.CONNECTIONS_TABLE! });
- * await store.save({ connectionId, connectedAt: event.requestContext.connectedAt });
- * await store.join('lobby', connectionId);
- * await context.broadcast(store.members('lobby'), { text: 'hi' });
+ *
+ * const store = new DynamoDbConnectionStore({ tableName: process.env.CONNECTIONS_TABLE ?? 'connections' });
+ *
+ * export const handler = webSocketLambda(
+ *   routes({
+ *     $connect: (event, context) =>
+ *       store.save({ connectionId: context.connectionId, connectedAt: event.requestContext.connectedAt }),
+ *     $disconnect: (_event, context) => store.remove(context.connectionId),
+ *     join: async (event: WebSocketEvent<{ room: string }>, context) => {
+ *       await store.join(event.body?.room ?? 'lobby', context.connectionId);
+ *       await context.broadcast(store.members('lobby'), { text: 'someone joined' }, { store });
+ *     },
+ *   }),
+ * );
  * ```
  */
-const OPTIONS_SCHEMA: OptionSchema = {
-  tableName: 'string',
-  client: 'object',
-  clientConfig: 'object',
-  ttlMarginSeconds: 'number',
-  batchWriteAttempts: 'number',
-};
-
 export class DynamoDbConnectionStore implements ConnectionStore {
+  /** The table every request goes to, from the options. */
   readonly tableName: string;
   readonly #client: DynamoDBDocumentClient;
   readonly #ttlMarginSeconds: number;
   readonly #batchWriteAttempts: number;
 
+  /**
+   * Checks the options and makes the client; nothing is sent to DynamoDB yet. Make one store per
+   * process, outside the handler, so that every invocation reuses its client.
+   *
+   * @throws {@link OptionsError} when an option is unknown or has the wrong type.
+   * @throws {@link TypeError} when `options` is not an object, `tableName` is not a non-empty
+   * string, `ttlMarginSeconds` is not a whole number of 0 or more, or `batchWriteAttempts` is not a
+   * whole number of 1 or more.
+   */
   constructor(options: DynamoDbConnectionStoreOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('DynamoDbConnectionStore: options with a tableName are required');
@@ -122,6 +154,15 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     this.#client = documentClient(options.client ?? new DynamoDBClient(options.clientConfig ?? {}));
   }
 
+  /**
+   * Saves (or replaces) the connection's item with `PutItem`, its `ttl` set from `connectedAt`.
+   * `data` is stored as its JSON round trip (`undefined` values dropped).
+   *
+   * @throws {@link TypeError} when the connection has no non-empty `connectionId`, a `connectedAt`
+   * that is not a finite number, or a `data` that is not an object (the promise rejects).
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when the DynamoDB request fails, as the SDK threw it.
+   */
   async save(connection: StoredConnection): Promise<void> {
     checkConnection(connection);
     const { connectionId, connectedAt, data } = connection;
@@ -142,6 +183,14 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     );
   }
 
+  /**
+   * The saved connection, read strongly consistently (a message may arrive milliseconds after
+   * `$connect` saved it), or `undefined` when there is none.
+   *
+   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when the DynamoDB request fails, as the SDK threw it.
+   */
   async get(connectionId: string): Promise<StoredConnection | undefined> {
     checkId('connectionId', connectionId);
     const { Item } = await this.#client.send(
@@ -164,10 +213,31 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     return stored;
   }
 
+  /**
+   * Removes a connection and its group memberships: one strongly consistent Query for its items,
+   * then `BatchWriteItem`. Removing an unknown ID is not an error.
+   *
+   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws {@link UnprocessedItemsError} when DynamoDB still hands deletes back after
+   * `batchWriteAttempts` tries.
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when the DynamoDB request fails, as the SDK threw it.
+   */
   async remove(connectionId: string): Promise<void> {
     await this.removeMany([connectionId]);
   }
 
+  /**
+   * Removes several connections and their memberships, looking their items up a few connections at
+   * a time and deleting them 25 per `BatchWriteItem`, without duplicates.
+   *
+   * @throws {@link TypeError} when an ID is not a non-empty string (the promise rejects; items of
+   * the connections before it may already be deleted).
+   * @throws {@link UnprocessedItemsError} when DynamoDB still hands deletes back after
+   * `batchWriteAttempts` tries.
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when the DynamoDB request fails, as the SDK threw it.
+   */
   async removeMany(connectionIds: Iterable<string>): Promise<void> {
     const deletes = new BatchDeleter((keys) => this.#deleteBatch(keys));
     let chunk = new Set<string>();
@@ -192,6 +262,12 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     await deletes.flush();
   }
 
+  /**
+   * Every connection ID, from a Scan of the whole table read page by page.
+   *
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when a Scan request fails (iterating rejects), as the SDK threw it.
+   */
   async *list(): AsyncIterable<string> {
     const pages = paginateScan(
       { client: this.#client },
@@ -208,6 +284,15 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     }
   }
 
+  /**
+   * Adds a saved connection to a group: reads the connection (strongly consistent), then writes the
+   * membership with the connection's `ttl`. Joining a group twice is not an error.
+   *
+   * @throws {@link ConnectionNotSavedError} when the connection is not saved (the promise rejects).
+   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string.
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when the DynamoDB request fails, as the SDK threw it.
+   */
   async join(group: string, connectionId: string): Promise<void> {
     checkId('group', group);
     checkId('connectionId', connectionId);
@@ -238,6 +323,15 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     );
   }
 
+  /**
+   * Takes a connection out of a group (one `DeleteItem`). Leaving a group it is not in is not an
+   * error.
+   *
+   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string (the promise
+   * rejects).
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when the DynamoDB request fails, as the SDK threw it.
+   */
   async leave(group: string, connectionId: string): Promise<void> {
     checkId('group', group);
     checkId('connectionId', connectionId);
@@ -249,6 +343,14 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     );
   }
 
+  /**
+   * The IDs in one group, from a Query on the `byGroup` index read page by page; no other group is
+   * read.
+   *
+   * @throws {@link TypeError} when `group` is not a non-empty string (iterating rejects).
+   * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
+   * when a Query request fails, as the SDK threw it.
+   */
   async *members(group: string): AsyncIterable<string> {
     checkId('group', group);
     const pages = paginateQuery(

@@ -20,12 +20,23 @@ import { TableNotActiveError } from './errors.js';
  *
  * @example
  * ```ts
+ * import type { Stack } from 'aws-cdk-lib';
+ * import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
  * import { CONNECTIONS_TABLE_KEYS } from 'aws-framework/dynamodb';
- * new dynamodb.Table(this, 'Connections', {
+ *
+ * declare const stack: Stack; // `this` inside your stack's constructor
+ *
+ * const table = new dynamodb.Table(stack, 'Connections', {
  *   partitionKey: { name: CONNECTIONS_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
  *   sortKey: { name: CONNECTIONS_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
  *   timeToLiveAttribute: CONNECTIONS_TABLE_KEYS.ttlAttribute,
  *   billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+ * });
+ * table.addGlobalSecondaryIndex({
+ *   indexName: CONNECTIONS_TABLE_KEYS.groupIndexName,
+ *   partitionKey: { name: CONNECTIONS_TABLE_KEYS.groupIndexPartitionKey, type: dynamodb.AttributeType.STRING },
+ *   sortKey: { name: CONNECTIONS_TABLE_KEYS.groupIndexSortKey, type: dynamodb.AttributeType.STRING },
+ *   projectionType: dynamodb.ProjectionType.KEYS_ONLY,
  * });
  * ```
  */
@@ -45,15 +56,26 @@ export const CONNECTIONS_TABLE_KEYS = Object.freeze({
 } as const);
 
 /**
- * The table as `CreateTable` takes it: on-demand billing, the `pk`/`sk` key schema, and the
- * `byGroup` index (keys only: a group's members are read from its keys, so nothing else is copied).
- * TTL is not part of `CreateTable`; enable it on `ttl` in the same deployment.
+ * The connections table as `CreateTable` takes it: on-demand billing, the `pk`/`sk` key schema,
+ * and the `byGroup` index (keys only: a group's members are read from its keys, so nothing else is
+ * copied). TTL is not part of `CreateTable`; enable it on `ttl` in the same deployment.
  *
  * @example
  * ```ts
- * const input = connectionsTableDefinition('chat-connections');
- * await client.send(new CreateTableCommand(input));
+ * import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+ * import { CONNECTIONS_TABLE_KEYS, connectionsTableDefinition } from 'aws-framework/dynamodb';
+ *
+ * const client = new DynamoDBClient({});
+ * await client.send(new CreateTableCommand(connectionsTableDefinition('chat-connections')));
+ * // Once the table is ACTIVE:
+ * await client.send(
+ *   new UpdateTimeToLiveCommand({
+ *     TableName: 'chat-connections',
+ *     TimeToLiveSpecification: { AttributeName: CONNECTIONS_TABLE_KEYS.ttlAttribute, Enabled: true },
+ *   }),
+ * );
  * ```
+ * @throws {@link TypeError} when `tableName` is not a non-empty string.
  */
 export function connectionsTableDefinition(tableName: string): CreateTableCommandInput {
   checkTableName(tableName);
@@ -84,16 +106,29 @@ export function connectionsTableDefinition(tableName: string): CreateTableComman
   };
 }
 
+/** What `createConnectionsTable` takes: the table's name and how to reach DynamoDB. */
 export interface CreateConnectionsTableOptions {
+  /** The table to create (or find). */
   tableName: string;
-  /** The client to use; otherwise one is made from `clientConfig` (and destroyed afterwards). */
+  /**
+   * The client to use, left open afterwards.
+   * @default undefined (a client is made from `clientConfig`, and destroyed afterwards)
+   */
   client?: DynamoDBClient;
-  /** Used only when no `client` is given, e.g. `{ endpoint: 'http://127.0.0.1:8000', region: 'us-east-1' }`. */
+  /**
+   * Used only when no `client` is given, e.g. `{ endpoint: 'http://127.0.0.1:8000', region: 'us-east-1' }`.
+   * @default `{}` (region and credentials from the environment)
+   */
   clientConfig?: DynamoDBClientConfig;
-  /** How long to wait for the table to become ACTIVE; default 120 s. */
+  /**
+   * How long to wait for the table and its index to become ACTIVE, in seconds; past that the call
+   * rejects with {@link TableNotActiveError}.
+   * @default 120
+   */
   maxWaitSeconds?: number;
 }
 
+/** What `createConnectionsTable` resolves to. */
 export interface CreateConnectionsTableResult {
   /** False when the table already existed (nothing was changed but TTL, if it was off). */
   created: boolean;
@@ -111,11 +146,18 @@ export interface CreateConnectionsTableResult {
  *
  * @example
  * ```ts
- * await createConnectionsTable({
- *   tableName: 'connections',
- *   clientConfig: { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1' },
- * });
+ * import { createConnectionsTable, DynamoDbConnectionStore } from 'aws-framework/dynamodb';
+ *
+ * const clientConfig = { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1' };
+ * const { created } = await createConnectionsTable({ tableName: 'connections', clientConfig });
+ * const store = new DynamoDbConnectionStore({ tableName: 'connections', clientConfig });
  * ```
+ * @throws {@link TypeError} when `tableName` is not a non-empty string (the promise rejects).
+ * @throws {@link TableNotActiveError} when the table and its index are not ACTIVE within
+ * `maxWaitSeconds`.
+ * @throws the AWS SDK's error when a DynamoDB request fails (`CreateTable` other than for an
+ * existing table, `DescribeTable`, `DescribeTimeToLive`, or `UpdateTimeToLive` other than on an
+ * emulator that lacks it), as the SDK threw it.
  */
 export async function createConnectionsTable(
   options: CreateConnectionsTableOptions,

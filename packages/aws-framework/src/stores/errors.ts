@@ -1,10 +1,14 @@
 /**
  * `join(group, connectionId)` was given a connection the store has not saved (never, or removed
- * since). Nothing was written. Both stores throw it.
+ * since). Nothing was written. Both stores throw it; `aws-framework` and `aws-framework/dynamodb`
+ * export the same class.
  *
  * @example
  * ```typescript
- * import { ConnectionNotSavedError } from 'aws-framework';
+ * import { ConnectionNotSavedError, type ConnectionStore } from 'aws-framework';
+ *
+ * declare const store: ConnectionStore;
+ * declare const connectionId: string;
  *
  * try {
  *   await store.join('lobby', connectionId);
@@ -15,7 +19,9 @@
  * ```
  */
 export class ConnectionNotSavedError extends Error {
+  /** Always `'ConnectionNotSavedError'`, which survives where `instanceof` does not (a log line). */
   override readonly name = 'ConnectionNotSavedError';
+  /** The connection that is not saved. */
   readonly connectionId: string;
   /** The group it was to join. */
   readonly group: string;
@@ -42,18 +48,23 @@ export interface ConnectionsTableKey {
  *
  * @example
  * ```typescript
- * import { UnprocessedItemsError } from 'aws-framework/dynamodb';
+ * import { type DynamoDbConnectionStore, UnprocessedItemsError } from 'aws-framework/dynamodb';
+ *
+ * declare const store: DynamoDbConnectionStore;
+ * declare const goneIds: string[];
  *
  * try {
  *   await store.removeMany(goneIds);
  * } catch (error) {
  *   if (!(error instanceof UnprocessedItemsError)) throw error;
- *   logger.warn('connections left to expire', { keys: error.unprocessedKeys });
+ *   console.warn('connections left to expire', { keys: error.unprocessedKeys });
  * }
  * ```
  */
 export class UnprocessedItemsError extends Error {
+  /** Always `'UnprocessedItemsError'`, which survives where `instanceof` does not (a log line). */
   override readonly name = 'UnprocessedItemsError';
+  /** The table the batch was written to. */
   readonly tableName: string;
   /** The deletes DynamoDB left unprocessed on the last attempt. */
   readonly unprocessedKeys: readonly ConnectionsTableKey[];
@@ -83,12 +94,31 @@ export class UnprocessedItemsError extends Error {
 /**
  * `createConnectionsTable` gave up waiting for the table and its `byGroup` index to become ACTIVE
  * within `maxWaitSeconds`. The table may still become ACTIVE later.
+ *
+ * @example
+ * ```typescript
+ * import { createConnectionsTable, TableNotActiveError } from 'aws-framework/dynamodb';
+ *
+ * try {
+ *   await createConnectionsTable({
+ *     tableName: 'connections',
+ *     clientConfig: { endpoint: 'http://127.0.0.1:8000', region: 'us-east-1' },
+ *     maxWaitSeconds: 30,
+ *   });
+ * } catch (error) {
+ *   if (!(error instanceof TableNotActiveError)) throw error;
+ *   console.error(`${error.tableName} is still ${error.status} after ${error.maxWaitSeconds} s`);
+ * }
+ * ```
  */
 export class TableNotActiveError extends Error {
+  /** Always `'TableNotActiveError'`, which survives where `instanceof` does not (a log line). */
   override readonly name = 'TableNotActiveError';
+  /** The table waited for. */
   readonly tableName: string;
   /** The table's `TableStatus` at the last look, such as `CREATING`; undefined if none was given. */
   readonly status: string | undefined;
+  /** How long `createConnectionsTable` waited, in seconds. */
   readonly maxWaitSeconds: number;
 
   constructor(tableName: string, status: string | undefined, maxWaitSeconds: number, options?: ErrorOptions) {
