@@ -1,9 +1,20 @@
 /** Marks what `deny()` returns; registered, so two copies of this package agree on it. */
 export const DENY: unique symbol = Symbol.for('aws-framework.deny');
 
-/** What `deny()` returns; only `deny()` makes one. */
+/**
+ * What `deny()` returns, for an authorizer function to return in turn; only `deny()` makes one.
+ *
+ * @example
+ * ```ts
+ * import { type AuthorizerDeny, deny } from 'aws-framework';
+ *
+ * const banned: AuthorizerDeny = deny('user-42');
+ * ```
+ */
 export interface AuthorizerDeny {
+  /** The mark `webSocketAuthorizer` recognizes a deny by, whichever copy of the package made it. */
   readonly [DENY]: true;
+  /** The principal of the Deny policy (API Gateway answers 500 to a policy without one). */
   readonly principalId: string;
 }
 
@@ -14,7 +25,11 @@ export interface AuthorizerDeny {
  *
  * @example
  * ```typescript
- * import { deny, webSocketAuthorizer } from 'aws-framework';
+ * import { deny, type WebSocketAuthorizerEvent, webSocketAuthorizer } from 'aws-framework';
+ *
+ * declare function findUser(
+ *   event: WebSocketAuthorizerEvent,
+ * ): Promise<{ id: string; banned: boolean } | undefined>;
  *
  * export const handler = webSocketAuthorizer(async (event) => {
  *   const user = await findUser(event);
@@ -22,6 +37,7 @@ export interface AuthorizerDeny {
  *   return user && { principalId: user.id };
  * });
  * ```
+ * @throws {@link TypeError} when `principalId` is not a non-empty string.
  */
 export function deny(principalId = 'anonymous'): AuthorizerDeny {
   if (typeof principalId !== 'string' || principalId === '') {

@@ -1,22 +1,35 @@
 import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 
-/** Where `tokenFrom` looks, tried in this order: query, header, protocol. */
+/**
+ * Where `tokenFrom` looks, tried in this order: query, header, protocol. Name at least one; each
+ * given must be a non-empty string.
+ */
 export interface TokenFromOptions {
-  /** A query string parameter's name, e.g. `'token'` for `wss://.../prod?token=...`. */
+  /**
+   * A query string parameter's name, e.g. `'token'` for `wss://.../prod?token=...`.
+   * @default undefined (the query string is not read)
+   */
   query?: string;
-  /** A header's name, looked up case-insensitively; a `Bearer ` prefix (any case) is stripped. */
+  /**
+   * A header's name, looked up case-insensitively; a `Bearer ` prefix (any case) is stripped.
+   * @default undefined (no header is read)
+   */
   header?: string;
   /**
    * The marker in `Sec-WebSocket-Protocol` after which the token comes: browsers cannot set
    * headers on a WebSocket, so they send `new WebSocket(url, ['access_token', token])`.
+   * @default undefined (`Sec-WebSocket-Protocol` is not read)
    */
   protocol?: string;
 }
 
 /** The parts of an event `tokenFrom` reads: a `$connect` or authorizer event has them all. */
 export interface TokenEvent {
+  /** Header name to value; read when `multiValueHeaders` has no value for the header. */
   headers?: Record<string, string | undefined> | null;
+  /** Header name to every value sent; read first (its first value for `header`). */
   multiValueHeaders?: Record<string, string[] | undefined> | null;
+  /** Query string parameter name to value. */
   queryStringParameters?: Record<string, string | undefined> | null;
 }
 
@@ -76,11 +89,16 @@ function fromProtocol(event: TokenEvent, marker: string): string | undefined {
  *
  * @example
  * ```typescript
- * import { tokenFrom } from 'aws-framework';
+ * import { tokenFrom, type WebSocketAuthorizerEvent } from 'aws-framework';
+ *
+ * declare const event: WebSocketAuthorizerEvent;
  *
  * // wss://...?token=T, or Authorization: Bearer T, or new WebSocket(url, ['access_token', T])
  * const token = tokenFrom(event, { query: 'token', header: 'Authorization', protocol: 'access_token' });
  * ```
+ * @throws {@link OptionsError} when `sources` is not an object, has a key other than `query`,
+ * `header` and `protocol`, or one of them is not a non-empty string.
+ * @throws {@link TypeError} when `sources` names none of `query`, `header` and `protocol`.
  */
 export function tokenFrom(event: TokenEvent, sources: TokenFromOptions): string | undefined {
   validateOptions('tokenFrom', SOURCES_SCHEMA, sources);

@@ -15,13 +15,24 @@ export type AuthorizerContext = Record<string, string | number | boolean>;
  * (`arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`).
  */
 export interface WebSocketAuthorizerEvent {
+  /** Always `'REQUEST'`: WebSocket APIs have REQUEST authorizers only. */
   type: 'REQUEST';
+  /**
+   * The `$connect` route's ARN, `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect`:
+   * the resource of the policy `webSocketAuthorizer` returns.
+   */
   methodArn: string;
+  /** The `$connect` request's headers, name to value. */
   headers: Record<string, string | undefined>;
+  /** The `$connect` request's headers, name to every value sent. */
   multiValueHeaders: Record<string, string[] | undefined>;
+  /** The query string of the WebSocket URL, name to value. */
   queryStringParameters?: Record<string, string | undefined> | null;
+  /** The query string of the WebSocket URL, name to every value sent. */
   multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  /** The stage's variables, name to value. */
   stageVariables?: Record<string, string | undefined> | null;
+  /** The `$connect` request's context: connection ID, stage, domain name, client identity... */
   requestContext: WebSocketRequestContext;
 }
 
@@ -30,16 +41,39 @@ export interface WebSocketAuthorizerEvent {
  * `TContext` declares required keys, since the routes are then typed as receiving them.
  */
 export type AuthorizerAllow<TContext extends AuthorizerContext = AuthorizerContext> = {
+  /** Who connects: a non-empty string, kept as `requestContext.authorizer.principalId`. */
   principalId: string;
-} & (Record<never, never> extends TContext ? { context?: TContext } : { context: TContext });
+} & (Record<never, never> extends TContext
+  ? {
+      /** Values every event of the connection carries in `requestContext.authorizer`. */
+      context?: TContext;
+    }
+  : {
+      /** Values every event of the connection carries in `requestContext.authorizer`. */
+      context: TContext;
+    });
 
 /** What a `webSocketAuthorizer` handler resolves to: the IAM policy API Gateway expects. */
 export interface WebSocketAuthorizerResult<TContext extends AuthorizerContext = AuthorizerContext> {
+  /** The principal the function returned (`'anonymous'` for a `deny()` without one). */
   principalId: string;
+  /** One statement allowing or denying `execute-api:Invoke` on the event's `methodArn`. */
   policyDocument: {
+    /** The IAM policy language version. */
     Version: '2012-10-17';
-    Statement: [{ Action: 'execute-api:Invoke'; Effect: 'Allow' | 'Deny'; Resource: string }];
+    /** The one statement of the policy. */
+    Statement: [
+      {
+        /** Connecting to the API. */
+        Action: 'execute-api:Invoke';
+        /** `Allow` lets the connection in; `Deny` has API Gateway answer 403. */
+        Effect: 'Allow' | 'Deny';
+        /** The event's `methodArn`. */
+        Resource: string;
+      },
+    ];
   };
+  /** The context the function returned, checked; absent when it returned none. */
   context?: TContext;
 }
 
@@ -62,6 +96,7 @@ export type WebSocketAuthorizerFn<TContext extends AuthorizerContext = Authorize
   context: Context,
 ) => AuthorizerDecision<TContext> | Promise<AuthorizerDecision<TContext>>;
 
+/** What `webSocketAuthorizer` takes besides the function. */
 export interface WebSocketAuthorizerOptions {
   /**
    * Receives one entry per failure (a thrown error, a malformed result). `false` silences.

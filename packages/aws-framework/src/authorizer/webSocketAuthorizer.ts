@@ -39,12 +39,19 @@ const OPTIONS_SCHEMA: OptionSchema = { logger: 'function or false' };
  * ```typescript
  * import { tokenFrom, webSocketAuthorizer } from 'aws-framework';
  *
+ * // Your user directory, for instance:
+ * declare const users: { byToken(token: string): Promise<{ id: string; name: string } | undefined> };
+ *
  * export const handler = webSocketAuthorizer<{ name: string }>(async (event) => {
- *   const user = await users.byToken(tokenFrom(event, { query: 'token' }));
+ *   const token = tokenFrom(event, { query: 'token' });
+ *   const user = token ? await users.byToken(token) : undefined;
  *   if (!user) return false; // 401
  *   return { principalId: user.id, context: { name: user.name } };
  * });
  * ```
+ * @throws {@link TypeError} when `fn` is not a function.
+ * @throws {@link OptionsError} when `options` is not an object, or an option is unknown or has the
+ * wrong type (a `logger` other than a function or `false`).
  */
 export function webSocketAuthorizer<TContext extends AuthorizerContext = AuthorizerContext>(
   fn: WebSocketAuthorizerFn<TContext>,

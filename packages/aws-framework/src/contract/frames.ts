@@ -20,6 +20,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * ```typescript
  * import { isEventFrame } from 'aws-framework/contract';
  *
+ * declare const data: string; // a message the server sent
+ *
  * const message: unknown = JSON.parse(data);
  * if (isEventFrame(message)) console.log(message.event, message.payload);
  * ```
@@ -34,7 +36,10 @@ export function isEventFrame(value: unknown): value is EventFrame {
  *
  * @example
  * ```typescript
- * import { isReplyFrame } from 'aws-framework/contract';
+ * import { isReplyFrame, type ReplyFrame } from 'aws-framework/contract';
+ *
+ * declare const data: string; // a message the server sent
+ * declare const pending: Map<string, (frame: ReplyFrame) => void>; // request ID to its resolver
  *
  * const message: unknown = JSON.parse(data);
  * if (isReplyFrame(message)) pending.get(message.reply)?.(message);

@@ -19,8 +19,11 @@ export interface Contract<
   TEvents extends SchemaMap = SchemaMap,
   TReplies extends ReplySchemas<TActions> = ReplySchemas<TActions>,
 > {
+  /** Route key a client may send to the schema of its payload. */
   readonly actions: TActions;
+  /** Event name the server may push to the schema of its payload (`{}` when none was given). */
   readonly events: TEvents;
+  /** Action to the schema of the payload its request is answered with (`{}` when none was given). */
   readonly replies: TReplies;
 }
 
@@ -75,14 +78,26 @@ export type ReplyOutput<C extends Contract, A extends ActionName<C>> = A extends
  * at fault (`['items', 0, 'name']`; `[]` is the payload itself).
  */
 export interface ValidationIssue {
+  /** Property names and array indexes from the payload to the value at fault. */
   path: (string | number)[];
+  /** What is wrong, in the schema library's words. */
   message: string;
 }
 
 /** What `validate` resolves to: the schema's output, or the issues found. */
 export type ValidationResult<T> =
-  | { value: T; issues?: undefined }
-  | { issues: ValidationIssue[]; value?: undefined };
+  | {
+      /** The schema's output for the value (with its transforms and defaults, if it has any). */
+      value: T;
+      /** Absent when the value is valid: test `result.issues` to tell the two apart. */
+      issues?: undefined;
+    }
+  | {
+      /** What is wrong, at least one issue. */
+      issues: ValidationIssue[];
+      /** Absent when the value is invalid. */
+      value?: undefined;
+    };
 
 /**
  * Client to server. `payload` absent on the wire is read as `undefined`; `id`, when present, asks
@@ -90,20 +105,30 @@ export type ValidationResult<T> =
  * connection).
  */
 export interface ActionFrame<A extends string = string, P = unknown> {
+  /** The route key, where the default route selection expression `$request.body.action` finds it. */
   action: A;
+  /** The action's payload, validated against the action's schema on the server. */
   payload: P;
+  /** The request's ID, echoed as the reply frame's `reply`; absent for a fire-and-forget action. */
   id?: string;
 }
 
 /** Server to client: an event pushed with `context.emit`. */
 export interface EventFrame<E extends string = string, P = unknown> {
+  /** The event's name, a key of the contract's `events`. */
   event: E;
+  /** The event's payload, as the server's `context.emit` was given it. */
   payload: P;
 }
 
 /** Why a request failed: a 4xx status and its message, or 500 `'Internal server error'`. */
 export interface ReplyError {
+  /**
+   * 400 for an unknown action, 422 for an invalid frame or payload, a 4xx the handler threw, or 500
+   * for anything else.
+   */
   status: number;
+  /** The 4xx's message, or `'Internal server error'`: a server error's own text never leaves it. */
   message: string;
   /** On 422 `'Invalid message'`: what is wrong with the payload. */
   issues?: ValidationIssue[];
@@ -114,5 +139,19 @@ export interface ReplyError {
  * handler's return value (`null` when it returned nothing).
  */
 export type ReplyFrame<P = unknown> =
-  | { reply: string; ok: true; payload: P }
-  | { reply: string; ok: false; error: ReplyError };
+  | {
+      /** The `id` of the action frame this answers. */
+      reply: string;
+      /** `true`: the handler returned. */
+      ok: true;
+      /** The handler's return value (`null` when it returned nothing). */
+      payload: P;
+    }
+  | {
+      /** The `id` of the action frame this answers. */
+      reply: string;
+      /** `false`: the request failed. */
+      ok: false;
+      /** Why it failed. */
+      error: ReplyError;
+    };

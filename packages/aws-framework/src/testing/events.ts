@@ -2,9 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocketAuthorizerEvent } from '../authorizer/types.js';
 import type { WebSocketEvent, WebSocketRequestContext } from '../types/event.js';
 
-/** Overrides for a built event; `requestContext` and `identity` are merged, not replaced. */
+/**
+ * Overrides for a built event: any field of the event replaces the built one, except
+ * `requestContext` and its `identity`, which are merged into the built ones.
+ */
 export type EventOverrides<TBody = string> = Omit<Partial<WebSocketEvent<TBody>>, 'requestContext'> & {
+  /**
+   * Fields of `requestContext` to set (a `connectionId`, a `stage`, an `authorizer`...); the others
+   * keep their built values. An overridden `requestId` sets `extendedRequestId` too, as on AWS.
+   * @default undefined (the built request context as it is)
+   */
   requestContext?: Partial<Omit<WebSocketRequestContext, 'identity'>> & {
+    /**
+     * Fields of `identity` to set (`sourceIp`, `userAgent`); the others keep their built values.
+     * @default undefined (`sourceIp` 203.0.113.10 and a test `userAgent`)
+     */
     identity?: Partial<WebSocketRequestContext['identity']>;
   };
 };
@@ -84,7 +96,21 @@ function build<TBody>(
 /**
  * A `$connect` event as API Gateway sends it: the client's headers plus those API Gateway adds
  * (`X-Forwarded-For`, `-Port`, `-Proto`, `X-Amzn-Trace-Id`), in `headers` and
- * `multiValueHeaders`; no body.
+ * `multiValueHeaders`; no body. The headers are written from the final request context, so
+ * `Host`, `User-Agent` and `X-Forwarded-For` follow the overrides.
+ *
+ * @example
+ * ```ts
+ * import type { WebSocketLambdaHandler } from 'aws-framework';
+ * import { createConnectEvent, createLambdaContext } from 'aws-framework/testing';
+ *
+ * declare const handler: WebSocketLambdaHandler; // your handler, imported from its module
+ *
+ * const result = await handler(
+ *   createConnectEvent({ queryStringParameters: { room: 'lobby' }, requestContext: { connectionId: 'abc=' } }),
+ *   createLambdaContext(),
+ * );
+ * ```
  */
 export function createConnectEvent(overrides?: EventOverrides<string>): WebSocketEvent<string> {
   const webSocketKey = randomBytes(16).toString('base64');
@@ -118,6 +144,20 @@ export function createConnectEvent(overrides?: EventOverrides<string>): WebSocke
 /**
  * A MESSAGE event. A non-string `body` is JSON-encoded, as a client would have sent it; the
  * route key defaults to the body's `action`, else `$default`.
+ *
+ * @example
+ * ```ts
+ * import type { WebSocketLambdaHandler } from 'aws-framework';
+ * import { createLambdaContext, createMessageEvent } from 'aws-framework/testing';
+ *
+ * declare const handler: WebSocketLambdaHandler; // your handler, imported from its module
+ *
+ * // routeKey 'say', body '{"action":"say","text":"hi"}'
+ * const result = await handler(
+ *   createMessageEvent({ action: 'say', text: 'hi' }, { requestContext: { connectionId: 'abc=' } }),
+ *   createLambdaContext(),
+ * );
+ * ```
  */
 export function createMessageEvent(
   body?: unknown,
@@ -136,6 +176,20 @@ export function createMessageEvent(
 /**
  * A `$disconnect` event: a close code and reason (default: a client's normal close, 1000 and an
  * empty reason, as AWS reports it) and the few headers AWS sends then, most of them empty; no body.
+ *
+ * @example
+ * ```ts
+ * import type { WebSocketLambdaHandler } from 'aws-framework';
+ * import { createDisconnectEvent, createLambdaContext } from 'aws-framework/testing';
+ *
+ * declare const handler: WebSocketLambdaHandler; // your handler, imported from its module
+ *
+ * // The client closed with 1001 (going away) rather than a normal close:
+ * await handler(
+ *   createDisconnectEvent({ requestContext: { disconnectStatusCode: 1001, disconnectReason: 'Going away' } }),
+ *   createLambdaContext(),
+ * );
+ * ```
  */
 export function createDisconnectEvent(overrides?: EventOverrides<string>): WebSocketEvent<string> {
   const base = baseRequestContext('$disconnect', 'DISCONNECT');
@@ -156,6 +210,11 @@ export function createDisconnectEvent(overrides?: EventOverrides<string>): WebSo
  * them unless given too.
  */
 export type AuthorizerEventOverrides = Omit<Partial<WebSocketAuthorizerEvent>, 'requestContext'> & {
+  /**
+   * Fields of `requestContext` (and of its `identity`) to set, as in {@link EventOverrides}; the
+   * `methodArn` follows its `apiId` and `stage`.
+   * @default undefined (the request context `createConnectEvent` builds)
+   */
   requestContext?: EventOverrides['requestContext'];
 };
 
@@ -173,7 +232,10 @@ function multiValueOf(values: Record<string, string | undefined>): Record<string
  *
  * @example
  * ```typescript
+ * import type { WebSocketAuthorizerHandler } from 'aws-framework';
  * import { createAuthorizerEvent, createLambdaContext } from 'aws-framework/testing';
+ *
+ * declare const handler: WebSocketAuthorizerHandler; // your authorizer, imported from its module
  *
  * const result = await handler(
  *   createAuthorizerEvent({ queryStringParameters: { token: 'abc' } }),
