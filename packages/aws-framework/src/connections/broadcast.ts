@@ -21,7 +21,7 @@ import {
 } from './transport.js';
 
 /**
- * Requests in flight at once. Measured against a management endpoint on 127.0.0.1 with 5 ms of
+ * The default `concurrency` of a broadcast: requests in flight at once. Measured against a management endpoint on 127.0.0.1 with 5 ms of
  * latency (bench/broadcastConcurrency.ts): throughput nears its ceiling (~2k messages/s per
  * process on 2 vCPUs, bound by the SDK's per-request CPU) from 16 to 32 in flight, and memory does
  * not grow with it. Real Lambda-to-API Gateway latency of 10-30 ms needs 20-60 in flight for that
@@ -35,7 +35,7 @@ const MAX_ATTEMPTS = 20;
 const MAX_DELAY_MS = 60_000;
 
 /**
- * Five attempts over at most ~1.5 s of waiting (100 + 200 + 400 + 800 ms, each jittered down):
+ * The default `retry` of a broadcast. Five attempts over at most ~1.5 s of waiting (100 + 200 + 400 + 800 ms, each jittered down):
  * long enough for a client that reads slowly to drain its buffer, short enough that one that
  * never reads is reported within seconds.
  */
@@ -49,10 +49,29 @@ export const DEFAULT_BROADCAST_RETRY: Readonly<Required<BroadcastRetryOptions>> 
  * The broadcast could not finish: its signal aborted it, its targets failed to list, or gone
  * connections could not be removed from the store. `report` holds what was attempted, so nothing
  * that happened is lost; `cause` is the abort reason or the underlying error.
+ *
+ * @example
+ * ```ts
+ * import { BroadcastError, connections } from 'aws-framework';
+ *
+ * const ws = connections({ endpoint: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod' });
+ * try {
+ *   await ws.broadcast(['conn-1', 'conn-2'], { type: 'tick' }, { signal: AbortSignal.timeout(5_000) });
+ * } catch (error) {
+ *   if (!(error instanceof BroadcastError)) throw error;
+ *   console.warn(`${error.reason}: ${error.report.sent} sent before it stopped`, error.cause);
+ * }
+ * ```
  */
 export class BroadcastError extends Error {
+  /** Always `'BroadcastError'`: survives serialization and bundling, where `instanceof` may not. */
   override readonly name = 'BroadcastError';
+  /**
+   * `aborted`: the signal fired; `targets`: the targets' iterable threw while being pulled;
+   * `prune`: every send ran, but `store.removeMany` of the gone connections failed.
+   */
   readonly reason: 'aborted' | 'targets' | 'prune';
+  /** What the broadcast did before it stopped: every attempted target is in it. */
   readonly report: BroadcastReport;
 
   constructor(reason: 'aborted' | 'targets' | 'prune', report: BroadcastReport, cause: unknown) {
@@ -108,20 +127,6 @@ function targetsOf(targets: BroadcastTargets): Targets {
   );
 }
 
-/**
- * Sends one message to many connections: serialized once (and hashed once for the direct
- * transport), targets pulled lazily so an async iterable of any size keeps memory flat, at most
- * `concurrency` requests in flight. Each request is a single attempt; the broadcast retries
- * throttled (429), 5xx and dropped targets itself, within `options.retry`, without holding a slot
- * while a retry waits; and it slows down (fewer in flight, a short pause) when throttling spans
- * several targets, which is the account's rate rather than one slow client.
- *
- * @example
- * ```typescript
- * import { broadcastTo } from './broadcast.js';
- * const report = await broadcastTo(endpoint, store.members('lobby'), { text: 'hi' }, { store }, 'direct');
- * ```
- */
 const RETRY_OPTIONS: OptionSchema = { attempts: 'number', baseDelayMs: 'number', maxDelayMs: 'number' };
 
 const BROADCAST_OPTIONS: OptionSchema = {
@@ -131,6 +136,15 @@ const BROADCAST_OPTIONS: OptionSchema = {
   signal: 'object',
 };
 
+/**
+ * Sends one message to many connections: serialized once (and hashed once for the direct
+ * transport), targets pulled lazily so an async iterable of any size keeps memory flat, at most
+ * `concurrency` requests in flight. Each request is a single attempt; the broadcast retries
+ * throttled (429), 5xx and dropped targets itself, within `options.retry`, without holding a slot
+ * while a retry waits; and it slows down (fewer in flight, a short pause) when throttling spans
+ * several targets, which is the account's rate rather than one slow client.
+ * `context.broadcast` and `connections().broadcast` are this function bound to an endpoint.
+ */
 export async function broadcastTo(
   endpoint: string,
   targets: BroadcastTargets,

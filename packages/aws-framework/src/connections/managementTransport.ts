@@ -1,8 +1,12 @@
 /** What GetConnection tells about a live connection. */
 export interface ConnectionInfo {
+  /** When the connection was opened. */
   connectedAt: Date;
+  /** When the connection was last active, as API Gateway reports it. */
   lastActiveAt: Date;
+  /** The client's IP address, as API Gateway saw it. */
   sourceIp: string | undefined;
+  /** The `User-Agent` of the handshake, when the client sent one. */
   userAgent: string | undefined;
 }
 

@@ -1,10 +1,17 @@
 import type { WebSocketEvent } from '../types/event.js';
 import { EndpointNotResolvedError } from './errors.js';
 
+/** What `resolveEndpoint` uses instead of, or beside, the event. */
 export interface ResolveEndpointOptions {
-  /** Used as is when given; wins over everything else. */
+  /**
+   * Used as is when given (a trailing slash dropped); wins over everything else.
+   * @default process.env.WEBSOCKET_MANAGEMENT_ENDPOINT, else worked out from the event
+   */
   endpoint?: string;
-  /** For custom domains; default `process.env.AWS_REGION`. */
+  /**
+   * The region of the execute-api host built for a custom domain (only then is it used).
+   * @default process.env.AWS_REGION
+   */
   region?: string;
 }
 
@@ -16,7 +23,11 @@ const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?$/i;
 // address, say), which must never be mistaken for a custom domain and sent to AWS.
 const HOST_WITH_PORT = /^(\[[0-9a-f:.]+\]|[^:/\s]+):\d{1,5}$/i;
 
-type EndpointEvent = Pick<WebSocketEvent, 'requestContext'> | null | undefined;
+/**
+ * What `resolveEndpoint` reads of an event: its `requestContext` (`domainName`, `stage`, `apiId`).
+ * `null`/`undefined` are accepted so that a missing event fails with a clear error.
+ */
+export type EndpointEvent = Pick<WebSocketEvent, 'requestContext'> | null | undefined;
 
 /**
  * The management API base URL for the connection an event came from, without a trailing slash.
@@ -28,7 +39,18 @@ type EndpointEvent = Pick<WebSocketEvent, 'requestContext'> | null | undefined;
  * from `apiId` and the region instead.
  *
  * @example
- * resolveEndpoint(event) // 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod'
+ * ```ts
+ * import { resolveEndpoint, webSocketLambda } from 'aws-framework';
+ *
+ * export const handler = webSocketLambda(async (event) => {
+ *   // 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod' on AWS,
+ *   // 'http://127.0.0.1:3001/local' on the local gateway
+ *   console.log(resolveEndpoint(event));
+ * });
+ * ```
+ * @throws {@link EndpointNotResolvedError} when the event lacks what the URL is built from
+ * (`domainName` and `stage`; for a custom domain, `apiId` and a region) and no endpoint is configured.
+ * @throws {@link TypeError} when the configured endpoint is not an http(s) URL.
  */
 export function resolveEndpoint(event: EndpointEvent, options: ResolveEndpointOptions = {}): string {
   const explicit = options.endpoint ?? process.env[ENDPOINT_ENV_VAR];

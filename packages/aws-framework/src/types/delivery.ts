@@ -50,7 +50,10 @@ export interface BroadcastOptions {
    * Any `ConnectionStore` fits.
    * @default undefined (gone connections are reported in `gone`, not removed)
    */
-  store?: { removeMany(connectionIds: Iterable<string>): Promise<void> };
+  store?: {
+    /** Removes the connections, and their group memberships, from the store. */
+    removeMany(connectionIds: Iterable<string>): Promise<void>;
+  };
   /**
    * Stops pulling targets, cancels pending retries and aborts requests in flight; the broadcast
    * then rejects with a `BroadcastError` holding the report so far.
