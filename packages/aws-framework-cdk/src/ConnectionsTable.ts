@@ -15,6 +15,30 @@ export interface ConnectionsTableProps {
   removalPolicy?: RemovalPolicy;
 }
 
+/**
+ * The installed `aws-framework`'s table definition (`connectionsTableDefinition`) has a key without
+ * an attribute type, or an index projection other than `KEYS_ONLY` or `ALL`: an `aws-framework`
+ * this package does not support. Never thrown with matching versions; align the two packages.
+ *
+ * @example
+ * ```ts
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { ConnectionsTable, IncompatibleTableDefinitionError } from 'aws-framework-cdk';
+ *
+ * const stack = new Stack(new App(), 'Chat');
+ * try {
+ *   new ConnectionsTable(stack, 'Connections');
+ * } catch (error) {
+ *   if (error instanceof IncompatibleTableDefinitionError) console.error('align aws-framework and aws-framework-cdk');
+ *   throw error;
+ * }
+ * ```
+ */
+export class IncompatibleTableDefinitionError extends Error {
+  /** Always `'IncompatibleTableDefinitionError'`. */
+  override readonly name = 'IncompatibleTableDefinitionError';
+}
+
 // The names, key types and index projection come from the store's own `CreateTable` input, so the
 // deployed table cannot drift from what `DynamoDbConnectionStore` reads and writes.
 const definition = connectionsTableDefinition('unused');
@@ -23,7 +47,9 @@ const keys = CONNECTIONS_TABLE_KEYS;
 function attribute(name: string): dynamodb.Attribute {
   const type = definition.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
   if (type !== 'S' && type !== 'N' && type !== 'B') {
-    throw new Error(`connectionsTableDefinition has no attribute definition for ${name}`);
+    throw new IncompatibleTableDefinitionError(
+      `connectionsTableDefinition has no attribute definition for ${name}`,
+    );
   }
   const types = {
     S: dynamodb.AttributeType.STRING,
@@ -38,7 +64,9 @@ function projection(indexName: string): dynamodb.ProjectionType {
   const type = index?.Projection?.ProjectionType;
   if (type === 'KEYS_ONLY') return dynamodb.ProjectionType.KEYS_ONLY;
   if (type === 'ALL') return dynamodb.ProjectionType.ALL;
-  throw new Error(`connectionsTableDefinition has no supported projection for index ${indexName}: ${type}`);
+  throw new IncompatibleTableDefinitionError(
+    `connectionsTableDefinition has no supported projection for index ${indexName}: ${type}`,
+  );
 }
 
 /**
@@ -69,7 +97,7 @@ export class ConnectionsTable extends dynamodb.Table {
   /**
    * Defines the table, with its `byGroup` index, in `scope`.
    *
-   * @throws {@link Error} when the installed `aws-framework/dynamodb` table definition lacks an
+   * @throws {@link IncompatibleTableDefinitionError} when the installed `aws-framework/dynamodb` table definition lacks an
    * attribute definition for a key, or has an index projection other than `KEYS_ONLY` or `ALL` (an
    * `aws-framework` that this package does not support; never with matching versions).
    */

@@ -6,6 +6,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { OptionsError } from 'aws-framework';
 import { Construct } from 'constructs';
 import { type BundledFunctionProps, bundledFunction } from './bundledFunction.js';
 
@@ -141,16 +142,23 @@ export class WebSocketBackend extends Construct {
   /**
    * Defines the API, its stage, routes and function in `scope`.
    *
-   * @throws {@link Error} when `routes` is empty, when `routes` contains the heartbeat route, or when
-   * an `authorizer` given as `{ function, identitySource }` has no identity source.
+   * @throws {@link OptionsError} (a `TypeError`, `owner` `WebSocketBackend`) when `routes` is empty,
+   * when `routes` contains the heartbeat route, or when an `authorizer` given as
+   * `{ function, identitySource }` has no identity source.
    */
   constructor(scope: Construct, id: string, props: WebSocketBackendProps) {
     super(scope, id);
     if (props.routes.length === 0)
-      throw new Error('WebSocketBackend: routes must name at least one route key');
+      throw new OptionsError(
+        'WebSocketBackend',
+        'routes',
+        'WebSocketBackend: routes must name at least one route key',
+      );
     const heartbeatRoute = props.heartbeatRoute ?? 'ping';
     if (heartbeatRoute !== false && props.routes.includes(heartbeatRoute)) {
-      throw new Error(
+      throw new OptionsError(
+        'WebSocketBackend',
+        'routes',
         `WebSocketBackend: ${heartbeatRoute} is the heartbeat route; remove it from routes or set heartbeatRoute`,
       );
     }
@@ -208,7 +216,11 @@ function routeAuthorizer(
 ): apigwv2.IWebSocketRouteAuthorizer {
   if ('bind' in authorizer) return authorizer;
   if (authorizer.identitySource.length === 0) {
-    throw new Error('WebSocketBackend: authorizer.identitySource must name at least one source');
+    throw new OptionsError(
+      'WebSocketBackend',
+      'authorizer.identitySource',
+      'WebSocketBackend: authorizer.identitySource must name at least one source',
+    );
   }
   return new WebSocketLambdaAuthorizer('Authorizer', authorizer.function, {
     identitySource: authorizer.identitySource,

@@ -3,7 +3,11 @@ export {
   bundledFunction,
   type LambdaBuildOverrides,
 } from './bundledFunction.js';
-export { ConnectionsTable, type ConnectionsTableProps } from './ConnectionsTable.js';
+export {
+  ConnectionsTable,
+  type ConnectionsTableProps,
+  IncompatibleTableDefinitionError,
+} from './ConnectionsTable.js';
 export { lambdaBuildOptions } from './lambdaBuildOptions.js';
 export {
   HEARTBEAT_REQUEST_TEMPLATES,

@@ -61,6 +61,9 @@ describe('WebSocketBackend', () => {
     expect(() => new WebSocketBackend(scope, 'Empty', { entry: FIXTURE_ENTRY, routes: [] })).toThrow(
       /at least one route/,
     );
+    expect(() => new WebSocketBackend(scope, 'Empty2', { entry: FIXTURE_ENTRY, routes: [] })).toThrow(
+      expect.objectContaining({ name: 'OptionsError', owner: 'WebSocketBackend', option: 'routes' }),
+    );
   });
 
   it('is a WebSocket API selecting routes by $request.body.action unless told otherwise', () => {
@@ -204,6 +207,9 @@ describe('WebSocketBackend', () => {
   it('refuses an authorizer with no identity source', () => {
     expect(() => backendWith((fn) => ({ function: fn, identitySource: [] }))).toThrow(
       /identitySource must name at least one source/,
+    );
+    expect(() => backendWith((fn) => ({ function: fn, identitySource: [] }))).toThrow(
+      expect.objectContaining({ name: 'OptionsError', option: 'authorizer.identitySource' }),
     );
   });
 });
