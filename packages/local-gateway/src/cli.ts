@@ -37,7 +37,7 @@ function positiveIntegerFlag(flag: string, value: string | undefined): number | 
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number <= 0) {
-    throw new Error(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new TypeError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
   }
   return number;
 }
@@ -46,7 +46,7 @@ function routeKeysFlag(flag: string, value: string | undefined): string[] | unde
   if (value === undefined) return undefined;
   const keys = value.split(',').map((key) => key.trim());
   if (keys.some((key) => key === '')) {
-    throw new Error(`${flag} must list route keys separated by commas, with none empty; got "${value}"`);
+    throw new TypeError(`${flag} must list route keys separated by commas, with none empty; got "${value}"`);
   }
   return keys;
 }
