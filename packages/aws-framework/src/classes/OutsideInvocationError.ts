@@ -10,7 +10,12 @@
  *
  * @example
  * ```ts
- * import { type APIGatewayProxyEvent, connections, OutsideInvocationError, WebSocketLambda } from 'aws-framework';
+ * import {
+ *   type APIGatewayProxyEvent,
+ *   connections,
+ *   OutsideInvocationError,
+ *   WebSocketLambda,
+ * } from 'aws-framework';
  *
  * class Notifier extends WebSocketLambda {
  *   protected async processWebSocket(_event: APIGatewayProxyEvent) {

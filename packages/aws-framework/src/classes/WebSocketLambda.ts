@@ -10,12 +10,39 @@ import { webSocketMiddlewares } from '../websocket/webSocketMiddlewares.js';
 import { BaseLambda } from './BaseLambda.js';
 import { OutsideInvocationError } from './OutsideInvocationError.js';
 
+/**
+ * What the {@link WebSocketLambda} constructor takes: the options of `webSocketLambda` that apply
+ * to the class adapter (it has no `jsonBody`: `processWebSocket` always gets the raw body).
+ *
+ * Checked when the instance is built, so that a typo fails at module load rather than at the first
+ * event: an unknown key or a value of the wrong type throws an {@link OptionsError}.
+ */
 export interface WebSocketLambdaClassOptions {
-  /** As `webSocketLambda`'s `logger`: default one JSON line on `console.error`, `false` silences. */
+  /**
+   * Receives one entry per 5xx answered for an error `processWebSocket` threw (or a result it
+   * returned that API Gateway cannot use), as `webSocketLambda`'s `logger`; `false` silences.
+   * Client errors (a thrown `createError(4xx)`) are not logged.
+   *
+   * @default one JSON line on `console.error`
+   */
   logger?: WebSocketLambdaOptions['logger'];
-  /** As `webSocketLambda`'s `endpoint`: default resolved from the event. */
+  /**
+   * The management API endpoint `sendMessage` and `broadcast` post to, e.g.
+   * `https://abc123.execute-api.eu-west-1.amazonaws.com/prod`, as `webSocketLambda`'s `endpoint`.
+   * Unlike there, its URL is checked at the first invocation, not by the constructor: one that is
+   * not an http(s) URL makes every invocation answer `handleError`'s 500.
+   *
+   * @default process.env.WEBSOCKET_MANAGEMENT_ENDPOINT, else worked out from each invocation's
+   * event (see `resolveEndpoint`) on its first send
+   */
   endpoint?: string;
-  /** As `webSocketLambda`'s `transport`: `'sdk'` (default) or `'direct'`. */
+  /**
+   * How `sendMessage` and `broadcast` reach the management API, as `webSocketLambda`'s
+   * `transport`: `'sdk'` (the AWS SDK v3 client, which `aws-sdk-client-mock` intercepts) or
+   * `'direct'` (signed HTTPS requests on a keep-alive agent, about a third of the CPU per send).
+   *
+   * @default 'sdk'
+   */
   transport?: WebSocketLambdaOptions['transport'];
 }
 
@@ -32,23 +59,46 @@ const currentInvocation = new AsyncLocalStorage<WebSocketContext>();
 type Stack = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /**
- * The class adapter of the original specification, on the same middlewares as `webSocketLambda`:
- * the same result and error mapping and the same `send`. `processWebSocket` gets the raw event
- * (body still a string) and runs even without a connection ID, so the subclass decides.
+ * The class adapter of the original specification: an API Gateway WebSocket handler as a class,
+ * whose subclass implements `processWebSocket`.
+ *
+ * It runs on the same middlewares as `webSocketLambda`: the same result and error mapping and the
+ * same `send`. Unlike `webSocketLambda`, `processWebSocket` gets the raw event (the body still a
+ * string, never parsed) and runs even without a connection ID, so the subclass decides. Kept for
+ * code written against the original specification; new handlers are plain functions
+ * (`webSocketLambda`, `routes`).
+ *
+ * One instance can serve several invocations at once (Lambda's multi-concurrency mode):
+ * `sendMessage` and `broadcast` follow the invocation they are called from with
+ * `AsyncLocalStorage`, never a field of the instance.
  *
  * @example
+ * ```ts
+ * import { type APIGatewayProxyEvent, WebSocketLambda, type WebSocketResponse } from 'aws-framework';
+ *
  * class Echo extends WebSocketLambda {
- *   protected async processWebSocket(event: APIGatewayProxyEvent) {
- *     await this.sendMessage(this.getConnectionId(event)!, event.body ?? '');
+ *   protected async processWebSocket(event: APIGatewayProxyEvent): Promise<WebSocketResponse> {
+ *     const connectionId = this.getConnectionId(event);
+ *     if (!connectionId) return { statusCode: 400, body: { message: 'Missing connection ID' } };
+ *     if (this.getRouteKey(event) === '$default') await this.sendMessage(connectionId, event.body ?? '');
  *     return { statusCode: 200 };
  *   }
  * }
- * export const handler = new Echo().handler;
+ *
+ * export const handler = new Echo({ transport: 'direct' }).handler;
+ * ```
  */
 export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, APIGatewayProxyResult> {
   readonly #options: WebSocketLambdaClassOptions;
   #stack: Stack | undefined;
 
+  /**
+   * Checks the options; the middlewares are built at the first invocation.
+   *
+   * @param options - The logger, endpoint and transport; see {@link WebSocketLambdaClassOptions}.
+   * @throws {@link OptionsError} when `options` is not an object, or an option is unknown or has
+   * the wrong type; its `owner` is the subclass's name.
+   */
   constructor(options: WebSocketLambdaClassOptions = {}) {
     super();
     // Checked here, not on the first event: a typo must fail where the class is built.
@@ -56,8 +106,32 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
     this.#options = options;
   }
 
+  /**
+   * The work of one invocation, whatever its route: `$connect`, `$disconnect` or a message.
+   *
+   * It gets the raw event: `body` is the message as API Gateway delivered it (a string, base64
+   * when `isBase64Encoded`), and `requestContext.connectionId` may be missing, so check
+   * `getConnectionId(event)`. It returns `{ statusCode, body?, headers? }`, mapped as a
+   * `webSocketLambda` handler's result (a non-string `body` is sent as JSON; on `$connect`,
+   * anything but 2xx refuses the connection). A thrown `createError(4xx, message)` is answered with
+   * its status and `{"message": ...}`, unlogged; anything else thrown is logged once (the `logger`
+   * option) and answered 500 with API Gateway's own integration error body, nothing of the error.
+   *
+   * @param event - The event API Gateway invoked the Lambda with.
+   */
   protected abstract processWebSocket(event: APIGatewayProxyEvent): Promise<WebSocketResponse>;
 
+  /**
+   * Runs `processWebSocket` through the middlewares (built here at the first invocation) and
+   * returns the result they make of it; errors `processWebSocket` throws are already results here.
+   * Override `processWebSocket`, not this.
+   *
+   * @param event - The event API Gateway invoked the Lambda with.
+   * @param context - The Lambda context, copied per invocation so that what the middlewares add to
+   * it (`send`, `connectionId`) never leaks into another invocation given the same object.
+   * @throws {@link !TypeError} (the promise rejects) when the `endpoint` option is not an http(s)
+   * URL: the middlewares cannot be built; `handler` answers it with `handleError`'s 500.
+   */
   protected async process(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
     this.#stack ??= this.#buildStack();
     // A copy per invocation: what the middlewares add (send, connectionId) must not leak into
@@ -74,24 +148,81 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
     return currentInvocation.run(invocationContext, () => this.#stack!(event, invocationContext));
   }
 
+  /**
+   * The result when `process` itself fails, which with this class's `process` means the
+   * middlewares could not be built (an invalid `endpoint` option): `processWebSocket`'s errors never
+   * reach it, the middlewares turn them into results first. Returns
+   * `{ statusCode: 500, body: '{"message":"Internal server error"}' }` and logs nothing; override it
+   * to log or answer otherwise.
+   *
+   * @param _error - What `process` threw; not used by this implementation.
+   */
   protected async handleError(_error: unknown): Promise<APIGatewayProxyResult> {
     return { statusCode: 500, body: JSON.stringify({ message: INTERNAL_ERROR_MESSAGE }) };
   }
 
+  /**
+   * The connection the event came from, `requestContext.connectionId`: the ID `sendMessage` sends
+   * to. `undefined` when the event has none (or an empty one), so an event that is not from a
+   * WebSocket API can be answered 400.
+   *
+   * @param event - The event `processWebSocket` got.
+   */
   protected getConnectionId(event: APIGatewayProxyEvent): string | undefined {
     return event?.requestContext?.connectionId || undefined;
   }
 
+  /**
+   * The route the event was selected for, `requestContext.routeKey`: `$connect`, `$disconnect`,
+   * `$default` or a custom route key such as `sendMessage`. `undefined` when the event has none (or
+   * an empty one).
+   *
+   * @param event - The event `processWebSocket` got.
+   */
   protected getRouteKey(event: APIGatewayProxyEvent): string | undefined {
     return event?.requestContext?.routeKey || undefined;
   }
 
-  /** As `context.send`, to the endpoint of the invocation it is called from. */
+  /**
+   * Sends `data` to one connection, as `context.send` does, through the management endpoint of the
+   * invocation it is called from: a string goes as its UTF-8 bytes, a `Uint8Array` as is, anything
+   * else as JSON. Throttling (429), 5xx and dropped connections are retried (3 attempts).
+   *
+   * @param connectionId - The connection to send to, e.g. `getConnectionId(event)`.
+   * @param data - The message.
+   * @throws {@link OutsideInvocationError} (the promise rejects) when no invocation of `handler` is
+   * running, e.g. from a timer: nothing is sent.
+   * @throws {@link PayloadTooLargeError} when the message is over 131,072 bytes (before any request).
+   * @throws {@link ConnectionGoneError} when the connection no longer exists (410).
+   * @throws {@link ManagementApiError} for any other failure of the management API.
+   * @throws {@link EndpointNotResolvedError} when no endpoint is configured and the event lacks
+   * what the management endpoint is built from.
+   * @throws {@link !TypeError} when `connectionId` is not a non-empty string.
+   */
   protected async sendMessage(connectionId: string, data: unknown): Promise<void> {
     return this.#currentContext('sendMessage').send(connectionId, data);
   }
 
-  /** As `context.broadcast`, to the endpoint of the invocation it is called from. */
+  /**
+   * Sends one message to many connections, as `context.broadcast` does, through the management
+   * endpoint of the invocation it is called from, with bounded, adaptive concurrency, and reports
+   * where each went. A failed target never rejects the call: it is in the report's `failed` or
+   * `gone`.
+   *
+   * @param targets - The connection IDs, any iterable, sync or async (a store's `members(group)`).
+   * @param data - The message, encoded as for `sendMessage`.
+   * @param options - Concurrency, retries, the store gone connections are removed from, a signal.
+   * @returns The report: how many were sent, the gone and the failed targets, throttling and retries.
+   * @throws {@link OutsideInvocationError} (the promise rejects) when no invocation of `handler` is
+   * running, e.g. from a timer: nothing is sent.
+   * @throws {@link PayloadTooLargeError} when the message is over 131,072 bytes (before pulling any
+   * target).
+   * @throws {@link OptionsError} when an option is unknown, of the wrong type or out of range.
+   * @throws {@link BroadcastError} (with the report so far) when the signal aborts, the targets fail
+   * to list, or the store's clean-up fails.
+   * @throws {@link EndpointNotResolvedError} when no endpoint is configured and the event lacks
+   * what the management endpoint is built from.
+   */
   protected async broadcast(
     targets: BroadcastTargets,
     data: unknown,

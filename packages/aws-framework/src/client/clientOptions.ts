@@ -1,27 +1,50 @@
 import { OptionsError } from '../options/OptionsError.js';
 import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 
-/** How the client reconnects after a close it did not ask for. */
+/**
+ * How the client reconnects after a close it did not ask for: waits drawn with full jitter from 0 to
+ * `initialDelayMs × 2^attempt`, capped at `maxDelayMs`, so the clients a restart dropped do not come
+ * back all at once (AWS Architecture Blog, "Exponential Backoff And Jitter").
+ *
+ * Each value must be a positive number (the delays at most 2^31 - 1 ms, the longest a timer
+ * waits), else `createClient` throws an {@link OptionsError} naming it (`reconnect.maxDelayMs`).
+ */
 export interface ReconnectOptions {
-  /** The first wait's upper bound; each attempt doubles it (full jitter). @default 500 */
+  /** The first wait's upper bound, in milliseconds; each attempt doubles it (full jitter). @default 500 */
   initialDelayMs?: number;
-  /** The cap on any wait. @default 30000 */
+  /** The cap on any wait, in milliseconds. @default 30000 */
   maxDelayMs?: number;
   /**
    * Handshakes in a row that fail without ever opening before the client stops with a `refused`
    * error: a `$connect` answering 401 or 403 looks like this, and a browser does not expose the
-   * status. `Infinity` keeps trying. @default 4
+   * status. `Infinity` keeps trying. With the defaults the client gives up within 3.5 seconds of
+   * waiting. @default 4
    */
   refusedAfter?: number;
 }
 
+/**
+ * What {@link createClient} takes besides the contract: where to connect, and the timings and
+ * limits, which default to API Gateway's own.
+ *
+ * Checked once, when the client is created: an unknown key, a value of the wrong type, a limit
+ * that is not a positive number or a duration over 2^31 - 1 ms (timers fire those at once) throws
+ * an {@link OptionsError} naming it.
+ */
 export interface ClientOptions {
   /**
    * The WebSocket URL (`wss://...`), or a function giving it, called before every connection and
-   * reconnection: a page can fetch a fresh short-lived token for each one.
+   * reconnection: a page can fetch a fresh short-lived token for each one. A function that throws
+   * or rejects counts as a failed handshake (its error is the `refused` error's `cause`).
    */
   url: string | (() => string | Promise<string>);
-  /** Subprotocols offered in the handshake. */
+  /**
+   * Subprotocols offered in the handshake (`Sec-WebSocket-Protocol`), as the `WebSocket`
+   * constructor takes them. A browser cannot send headers, so a token can travel here; the
+   * server's `$connect` must then answer with one of them.
+   *
+   * @default undefined (no subprotocol offered)
+   */
   protocols?: string | string[];
   /**
    * When nothing was sent for this long, send `{"action":"ping"}` (a MOCK route on AWS: no Lambda
@@ -34,7 +57,13 @@ export interface ClientOptions {
    * so a slow handler's reply is not cut short. @default 30000
    */
   requestTimeoutMs?: number;
-  /** `false`: never reconnect; a close leaves the client `closed`. */
+  /**
+   * How to reconnect after a close the client did not ask for; `false`: never reconnect, a close
+   * leaves the client `closed` (with a `connection-lost` error) and the first handshake that fails
+   * stops it (`refused`).
+   *
+   * @default `{}` (reconnect with `initialDelayMs` 500, `maxDelayMs` 30000, `refusedAfter` 4)
+   */
   reconnect?: ReconnectOptions | false;
   /**
    * API Gateway's maximum connection duration. At 23/24 of it (1 h 55 min for 2 h) the client

@@ -11,45 +11,100 @@ import { type ClientOptions, duration, resolveClientOptions } from './clientOpti
 import { ClientError, ClientRequestError } from './errors.js';
 
 /**
- * `connecting` until the first connection opens; `open` (again for every new connection, whose
- * server-side state, such as rooms joined, starts empty); `reconnecting` after a close the client
- * did not ask for; `closed` after `close()` or when it gave up, for good.
+ * Where a client is: `connecting` until the first connection opens; `open` (again for every new
+ * connection, whose server-side state, such as rooms joined, starts empty); `reconnecting` after a
+ * close the client did not ask for; `closed` after `close()` or when it gave up, for good.
  */
 export type ClientStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** Called on every status change; `error` says why for `reconnecting` and for `closed` when the client gave up. */
+/**
+ * Called on every status change; `error` says why for `reconnecting` (`connection-lost`) and for
+ * `closed` when the client gave up (`refused`, or `connection-lost` with `reconnect: false`).
+ * A listener that throws stops neither the other listeners nor the client: its error is rethrown
+ * on a timer, where the page's error reporting sees it.
+ */
 export type StatusListener = (status: ClientStatus, error?: ClientError) => void;
 
+/** What one `request` may change of the client's options. */
 export interface RequestOptions {
-  /** Overrides the client's `requestTimeoutMs` for this request. */
+  /**
+   * Overrides the client's `requestTimeoutMs` for this request, in milliseconds: a positive number
+   * up to 2^31 - 1, else the request rejects with an {@link OptionsError}. Counted from the call,
+   * time queued included.
+   *
+   * @default the client's `requestTimeoutMs` (30000 unless set)
+   */
   timeoutMs?: number;
 }
 
-/** What `createClient` returns: a connection typed by the contract that stays up on its own. */
+/**
+ * What `createClient` returns: a connection typed by the contract that stays up on its own.
+ * Sends and requests made while it is not open wait in a queue, sent in order once it is.
+ *
+ * @typeParam C - The contract: it types the actions' payloads, the replies and the events.
+ */
 export interface Client<C extends Contract> {
   /** The status now; `onStatus` tells each change. */
   readonly status: ClientStatus;
   /**
-   * Sends `{"action", "payload"}`, now when the connection is open, else in order once it is.
-   * Throws a {@link ClientError}: `frame-too-large`, `queue-full`, `closed`.
+   * Sends `{"action", "payload"}`, now when the connection is open, else in order once it is. Fire
+   * and forget: nothing tells whether the server ran it; use `request` for an answer.
+   *
+   * Nothing is validated here: the server's `routes(contract, handlers)` checks the payload.
+   *
+   * @param action - An action of the contract: its route key.
+   * @param payload - The action's payload, typed by its schema's input.
+   * @throws {@link ClientError} `frame-too-large` when the frame is over API Gateway's 32 KB frame
+   * limit, `queue-full` when the connection is not open and `queueLimit` frames already wait,
+   * `closed` after `close()` or once the client gave up.
+   * @throws {@link !TypeError} when `action` is not an action of the contract.
    */
   send<A extends ActionName<C>>(action: A, payload: ActionInput<C, A>): void;
   /**
    * Sends `{"action", "payload", "id"}` and resolves with the reply's payload (typed by the
-   * contract's `replies`, not checked against them: the server checks). Rejects with a
-   * {@link ClientRequestError} when the server answers an error, or a {@link ClientError}
-   * (`timeout`, `connection-lost`, `frame-too-large`, `queue-full`, `closed`). Never re-sent.
+   * contract's `replies`, not checked against them: the server checks). Never re-sent: a request
+   * whose connection drops before its reply rejects, since the server may have run it; retry it
+   * yourself when the action is idempotent.
+   *
+   * @param action - An action of the contract: its route key.
+   * @param payload - The action's payload, typed by its schema's input.
+   * @param options - This request's timeout.
+   * @returns The reply's payload (`null` when the handler returned nothing).
+   * @throws {@link ClientRequestError} (the promise rejects) when the server answers an error: its
+   * `status`, `message` and, for a refused payload (422), `issues`.
+   * @throws {@link ClientError} (the promise rejects) `timeout`, `connection-lost`,
+   * `frame-too-large`, `queue-full` or `closed`; see its `code`.
+   * @throws {@link !TypeError} (the promise rejects) when `action` is not an action of the contract.
+   * @throws {@link OptionsError} (the promise rejects) when `options.timeoutMs` is not a positive
+   * number up to 2^31 - 1.
    */
   request<A extends ActionName<C>>(
     action: A,
     payload: ActionInput<C, A>,
     options?: RequestOptions,
   ): Promise<ReplyOutput<C, A>>;
-  /** Calls `listener` with the payload of every `event` frame named `event`; returns the unsubscribe function. */
+  /**
+   * Calls `listener` with the payload of every `event` frame named `event`, typed by the contract's
+   * schema for it (not checked: the JSON the server sent). A listener that throws stops neither the
+   * others nor the client.
+   *
+   * @param event - An event of the contract.
+   * @param listener - Called with each payload.
+   * @returns The unsubscribe function.
+   */
   on<E extends EventName<C>>(event: E, listener: (payload: EventPayload<C, E>) => void): () => void;
-  /** Calls `listener` on every status change; returns the unsubscribe function. */
+  /**
+   * Calls `listener` on every status change.
+   *
+   * @param listener - Called with the new status and, for `reconnecting` or a client that gave up,
+   * the error that caused it.
+   * @returns The unsubscribe function.
+   */
   onStatus(listener: StatusListener): () => void;
-  /** Closes the connection (1000) and stops; queued frames are dropped and waiting requests rejected (`closed`). */
+  /**
+   * Closes the connection (1000) and stops, for good; queued frames are dropped and waiting
+   * requests rejected with a `closed` {@link ClientError}. Does nothing on a client already closed.
+   */
   close(): void;
 }
 
@@ -83,16 +138,42 @@ function call<A extends unknown[]>(listener: (...args: A) => void, ...args: A): 
  * 2-hour limit, sends a heartbeat when idle, queues sends while disconnected, and matches replies
  * to requests.
  *
- * @example
- * ```typescript
- * import { createClient } from 'aws-framework/client';
- * import { chat } from './contract.js';
+ * It imports only types from the contract and uses the contract object for its action names
+ * alone, so a page bundles the client, the contract and its schemas, nothing of the server.
  *
- * const client = createClient(chat, { url: async () => `wss://example.com/prod?token=${await getToken()}` });
- * client.on('message', ({ from, text }) => show(from, text));
- * client.onStatus((status) => status === 'open' && client.send('join', { room: 'red' }));
- * const { members } = await client.request('who', { room: 'red' });
+ * @example
+ * ```ts
+ * import { createClient } from 'aws-framework/client';
+ * import { defineContract } from 'aws-framework/contract';
+ * import { z } from 'zod';
+ *
+ * const chat = defineContract({
+ *   actions: { join: z.object({ room: z.string() }), say: z.object({ text: z.string() }) },
+ *   events: { message: z.object({ from: z.string(), text: z.string() }) },
+ *   replies: { join: z.object({ members: z.number() }) },
+ * });
+ * declare function getToken(): Promise<string>;
+ *
+ * const client = createClient(chat, {
+ *   // Called before every connection, so each one gets a fresh short-lived token.
+ *   url: async () => `wss://chat.example.com/prod?token=${await getToken()}`,
+ * });
+ * client.on('message', ({ from, text }) => console.log(`${from}: ${text}`));
+ * client.onStatus(async (status) => {
+ *   // Every new connection starts in no room: join again, before anything queued is sent.
+ *   if (status !== 'open') return;
+ *   const { members } = await client.request('join', { room: 'red' });
+ *   console.log(`${members} in the room`);
+ * });
+ * client.send('say', { text: 'hello' }); // queued until the connection is open
  * ```
+ * @param contract - The contract from `defineContract`: its actions are what may be sent.
+ * @param options - The URL, and the timings and limits; see {@link ClientOptions}.
+ * @returns The client, already connecting.
+ * @throws {@link OptionsError} when `options` is not an object, an option is unknown or has the
+ * wrong type, `url` is missing, a limit is not a positive number, or a duration is over
+ * 2^31 - 1 ms.
+ * @throws {@link !TypeError} when `contract` is not a contract from `defineContract`.
  */
 export function createClient<C extends Contract>(contract: C, options: ClientOptions): Client<C> {
   const o = resolveClientOptions(options);

@@ -56,6 +56,12 @@ function verifierFor(
  * any check, is refused (401) without a log line. A key set that cannot be fetched is logged and
  * refused.
  *
+ * Built on `webSocketAuthorizer`, so the result is the same Lambda REQUEST authorizer: every event
+ * of an allowed connection carries `{ principalId, ...context }` in `requestContext.authorizer`.
+ * A token must have a non-empty `sub` and an `exp`. Unless `audience` is `false`, Cognito's access
+ * tokens are accepted only with `clientId` and its ID tokens only with `audience`, so one is never
+ * taken for the other.
+ *
  * @example
  * ```typescript
  * import { jwtAuthorizer } from 'aws-framework/jwt';
@@ -67,6 +73,15 @@ function verifierFor(
  *   claims: ['username', 'cognito:groups'],
  * });
  * ```
+ * @param options - The issuer, audience, key and token source; see {@link JwtAuthorizerOptions}.
+ * @returns The authorizer handler to export, a Middy instance (`.use()` adds middlewares).
+ * @throws {@link index.OptionsError | OptionsError} (from `aws-framework`) when the options are
+ * wrong, all checked here, before any event: not an object, an unknown key or a value of the wrong
+ * type; no `issuer`; neither `audience` nor `clientId`, or `audience: false` with `clientId`; an
+ * empty list; both `secret` and `jwksUri`; a `secret` under 32 bytes; a key set URL that is not
+ * one, or not https (http only on loopback); a claim name that is empty, `principalId` or
+ * `integrationLatency`; a `clockToleranceSeconds` that is negative or not finite; no `tokenFrom`,
+ * or sources `tokenFrom` refuses (its error as `cause`); an algorithm outside the key's family.
  */
 export function jwtAuthorizer(options: JwtAuthorizerOptions): WebSocketAuthorizerHandler {
   const resolved = resolveJwtAuthorizerOptions(options);

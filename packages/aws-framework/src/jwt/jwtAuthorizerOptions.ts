@@ -7,9 +7,22 @@ import {
 import { OptionsError } from '../options/OptionsError.js';
 import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 
-/** Where the token is: as `tokenFrom(event, options)` reads it, or your own function. */
+/**
+ * Where `jwtAuthorizer` finds the token in the `$connect` request: the sources `tokenFrom(event,
+ * sources)` reads (`{ query?, header?, protocol? }`, tried in that order), or your own function of
+ * the authorizer event, returning `undefined` when there is no token (refused, 401).
+ */
 export type JwtTokenSource = TokenFromOptions | ((event: WebSocketAuthorizerEvent) => string | undefined);
 
+/**
+ * What `jwtAuthorizer` verifies a token against and what it hands on. `issuer` and `tokenFrom` are
+ * required, and `audience` or `clientId` (or both); the key set defaults to the issuer's own.
+ *
+ * Every option is checked once, when the authorizer is built, so a mistake fails at deployment
+ * rather than as a refused connection: an unknown key, a value of the wrong type or one that
+ * cannot be right (an `http` key set URL, a short `secret`, an algorithm that does not fit the key)
+ * throws an {@link OptionsError} naming the option.
+ */
 export interface JwtAuthorizerOptions {
   /**
    * The expected `iss`, exactly, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123`.
@@ -20,38 +33,80 @@ export interface JwtAuthorizerOptions {
    * The accepted `aud` value(s). Required unless `clientId` is given; `false` turns the audience
    * check off (only for an issuer whose tokens are all meant for you). A token with a `token_use`
    * (Cognito) must say `"id"`.
+   *
+   * @default undefined (then `clientId` is required, and only access tokens naming one of its
+   * clients are accepted)
    */
   audience?: string | readonly string[] | false;
   /**
    * Cognito app client ID(s): accepts access tokens (`token_use: "access"`), which name their
    * client in `client_id` instead of `aud`. With `audience` too, ID tokens are accepted as well.
+   * Cannot be given with `audience: false`.
+   *
+   * @default undefined (access tokens are refused: only tokens whose `aud` is in `audience`)
    */
   clientId?: string | readonly string[];
-  /** The key set URL (https, or http on loopback). @default `${issuer}/.well-known/jwks.json` */
+  /**
+   * The key set URL (https, or http on loopback: keys fetched over plain HTTP could be swapped on
+   * the way, and then any token would verify). Exclusive with `secret`.
+   *
+   * The key set is fetched on the first token and kept for the whole process, shared by every
+   * authorizer naming the same URL; it is fetched again once it is 10 minutes old, or when a token
+   * names a key it has not seen (a rotation), at most once per 30 seconds (jose's defaults), with a
+   * 5-second timeout. A key set that cannot be fetched is logged and the connection refused.
+   *
+   * @default `${issuer}/.well-known/jwks.json` (the issuer's trailing slashes dropped), unless
+   * `secret` is given
+   */
   jwksUri?: string;
   /**
-   * A shared secret for HS256 tokens, at least 32 bytes: for development and tests, where there is
-   * no key set to serve. Exclusive with `jwksUri`.
+   * A shared secret for HS256 tokens, at least 32 bytes (RFC 7518 §3.2: an HMAC key must be at
+   * least as long as the hash output): for development and tests, where there is no key set to
+   * serve. A string is taken as its UTF-8 bytes. Exclusive with `jwksUri`.
+   *
+   * @default undefined (tokens are verified against the key set at `jwksUri`)
    */
   secret?: string | Uint8Array;
-  /** Where the token is. */
+  /** Where the token is: see {@link JwtTokenSource}. Its sources are checked when the authorizer is built. */
   tokenFrom: JwtTokenSource;
   /**
-   * Claims copied into the authorizer context. Absent claims are left out; arrays of strings are
-   * joined with `,`; other non-scalar values throw (logged, 401). @default []
+   * Claims copied into the authorizer context, which every event of the connection carries in
+   * `requestContext.authorizer`. Absent claims are left out; arrays of strings are joined with `,`
+   * (Cognito's `cognito:groups`); other non-scalar values throw (logged, 401). `principalId` and
+   * `integrationLatency` are refused: API Gateway puts its own there.
+   *
+   * @default [] (the context holds only `principalId`, the token's `sub`)
    */
   claims?: readonly string[];
   /**
-   * Accepted `alg` values; `none` never is. @default ['RS256', 'ES256'] with a key set,
-   * ['HS256'] with a `secret`
+   * Accepted `alg` values; `none` never is. Only the family that matches the key is allowed
+   * (RS*, PS*, ES*, EdDSA with a key set; HS* with a `secret`): a key set's public key used as an
+   * HMAC secret would let anyone sign.
+   *
+   * @default ['RS256', 'ES256'] with a key set, ['HS256'] with a `secret`
    */
   algorithms?: readonly string[];
-  /** Leeway for `exp` and `nbf`, in seconds. @default 5 */
+  /**
+   * Leeway for `exp` and `nbf`, in seconds, 0 or more: how far the issuer's clock and Lambda's
+   * may disagree.
+   *
+   * @default 5 ({@link DEFAULT_CLOCK_TOLERANCE_SECONDS})
+   */
   clockToleranceSeconds?: number;
-  /** As `webSocketAuthorizer`'s: where a failure that is not the token's fault is logged. */
+  /**
+   * Where a failure that is not the token's fault (a key set that cannot be fetched, a claim
+   * API Gateway would refuse in the context) is logged, as `webSocketAuthorizer`'s `logger`;
+   * `false` silences. A bad or missing token is refused without a log line.
+   *
+   * @default one JSON line on `console.error`
+   */
   logger?: WebSocketAuthorizerOptions['logger'];
 }
 
+/**
+ * The leeway, in seconds, `jwtAuthorizer` allows for a token's `exp` and `nbf` when
+ * `clockToleranceSeconds` is not given: 5, for clocks of the issuer and Lambda that drift apart.
+ */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 
 const ASYMMETRIC_ALGORITHMS = new Set([
