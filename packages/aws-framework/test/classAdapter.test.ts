@@ -448,6 +448,17 @@ describe('WebSocketLambda getConnectionId and getRouteKey', () => {
 // WebSocketLambda: sendMessage against a real management API stand-in
 // ---------------------------------------------------------------------------------------------
 
+describe('WebSocketLambda options', () => {
+  it.each(['not a url', 'ftp://x'])(
+    'refuses the endpoint %j in the constructor, with a TypeError, rather than at every invocation',
+    (endpoint) => {
+      const build = () => probe(async () => ({ statusCode: 200 }), { endpoint });
+      expect(build).toThrow(TypeError);
+      expect(build).toThrow(/Invalid management endpoint/);
+    },
+  );
+});
+
 describe('WebSocketLambda sendMessage', () => {
   it('POSTs a string as its UTF-8 bytes to /{stage}/@connections/{URL-encoded id} of the event', async () => {
     const lambda = probe(async (self) => {

@@ -200,7 +200,7 @@ describe('the published aws-framework/client', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       cwd: exampleDir,
     });
-    expect(JSON.parse(stdout)).toEqual(['ClientError', 'ClientRequestError', 'createClient']);
+    expect(JSON.parse(stdout)).toEqual(['ClientError', 'ClientRequestError', 'OptionsError', 'createClient']);
   });
 
   it('bundles from its own folder only: no dependency, nothing of the server', async () => {

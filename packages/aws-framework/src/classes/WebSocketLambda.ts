@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { normalizeEndpoint } from '../connections/resolveEndpoint.js';
 import { type OptionSchema, validateOptions } from '../options/validateOptions.js';
 import type { BroadcastOptions, BroadcastReport, BroadcastTargets } from '../types/delivery.js';
 import { guardContext } from '../websocket/guardContext.js';
@@ -29,8 +30,7 @@ export interface WebSocketLambdaClassOptions {
   /**
    * The management API endpoint `sendMessage` and `broadcast` post to, e.g.
    * `https://abc123.execute-api.eu-west-1.amazonaws.com/prod`, as `webSocketLambda`'s `endpoint`.
-   * Unlike there, its URL is checked at the first invocation, not by the constructor: one that is
-   * not an http(s) URL makes every invocation answer `handleError`'s 500.
+   * Checked by the constructor, as there: one that is not an http(s) URL throws a `TypeError`.
    *
    * @default process.env.WEBSOCKET_MANAGEMENT_ENDPOINT, else worked out from each invocation's
    * event (see `resolveEndpoint`) on its first send
@@ -98,11 +98,13 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
    * @param options - The logger, endpoint and transport; see {@link WebSocketLambdaClassOptions}.
    * @throws {@link OptionsError} when `options` is not an object, or an option is unknown or has
    * the wrong type; its `owner` is the subclass's name.
+   * @throws {@link !TypeError} when the `endpoint` option is not an http(s) URL.
    */
   constructor(options: WebSocketLambdaClassOptions = {}) {
     super();
     // Checked here, not on the first event: a typo must fail where the class is built.
     validateOptions(new.target.name || 'WebSocketLambda', OPTIONS_SCHEMA, options);
+    if (options.endpoint !== undefined) normalizeEndpoint(options.endpoint);
     this.#options = options;
   }
 
@@ -129,8 +131,6 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
    * @param event - The event API Gateway invoked the Lambda with.
    * @param context - The Lambda context, copied per invocation so that what the middlewares add to
    * it (`send`, `connectionId`) never leaks into another invocation given the same object.
-   * @throws {@link !TypeError} (the promise rejects) when the `endpoint` option is not an http(s)
-   * URL: the middlewares cannot be built; `handler` answers it with `handleError`'s 500.
    */
   protected async process(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
     this.#stack ??= this.#buildStack();
@@ -149,9 +149,10 @@ export abstract class WebSocketLambda extends BaseLambda<APIGatewayProxyEvent, A
   }
 
   /**
-   * The result when `process` itself fails, which with this class's `process` means the
-   * middlewares could not be built (an invalid `endpoint` option): `processWebSocket`'s errors never
-   * reach it, the middlewares turn them into results first. Returns
+   * The result when `process` itself fails, which this class's `process` does not do:
+   * `processWebSocket`'s errors never reach it, the middlewares turn them into results first (and
+   * the options were checked by the constructor). It is the base class's contract, kept for a
+   * subclass that overrides `process`. Returns
    * `{ statusCode: 500, body: '{"message":"Internal server error"}' }` and logs nothing; override it
    * to log or answer otherwise.
    *
