@@ -142,7 +142,7 @@ export class WebSocketBackend extends Construct {
   /**
    * Defines the API, its stage, routes and function in `scope`.
    *
-   * @throws {@link OptionsError} (a `TypeError`, `owner` `WebSocketBackend`) when `routes` is empty,
+   * @throws {@link aws-framework!index.OptionsError | OptionsError} (a `TypeError`, `owner` `WebSocketBackend`) when `routes` is empty,
    * when `routes` contains the heartbeat route, or when an `authorizer` given as
    * `{ function, identitySource }` has no identity source.
    */

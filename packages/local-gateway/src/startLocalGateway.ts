@@ -31,7 +31,7 @@ export interface LocalGateway {
    * `undefined` goes back to the handler's own `routes({...})` table, or to every action. The CLI's
    * `--watch` uses it.
    *
-   * @throws {@link TypeError} when the gateway was started with `routes` rather than `handler`, or
+   * @throws {@link !TypeError} when the gateway was started with `routes` rather than `handler`, or
    * when `keys` is not an array of non-empty strings with no `$` key but `$connect`, `$disconnect`
    * and `$default`.
    */
@@ -78,12 +78,12 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * // ... once the test is done:
  * await gateway.close(); // $disconnect to every client, then the server stops
  * ```
- * @throws {@link TypeError} when an option is unknown or invalid, with its name in the message: for
+ * @throws {@link !TypeError} when an option is unknown or invalid, with its name in the message: for
  * example neither or both of `handler` and `routes`, a handler that is not a function, a port
  * outside 0 to 65535, a bad stage name or route selection expression, an empty route key or a `$`
  * one other than AWS's three, a limit that is not a positive integer, a malformed `authorizer` or
  * `logger` (the promise rejects, before anything listens).
- * @throws {@link Error} when the server cannot listen, e.g. `EADDRINUSE` when the port is taken (the
+ * @throws {@link !Error} when the server cannot listen, e.g. `EADDRINUSE` when the port is taken (the
  * promise rejects).
  */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {

@@ -37,7 +37,7 @@ export interface AuthorizerDeny {
  *   return user && { principalId: user.id };
  * });
  * ```
- * @throws {@link TypeError} when `principalId` is not a non-empty string.
+ * @throws {@link !TypeError} when `principalId` is not a non-empty string.
  */
 export function deny(principalId = 'anonymous'): AuthorizerDeny {
   if (typeof principalId !== 'string' || principalId === '') {

@@ -98,7 +98,7 @@ function fromProtocol(event: TokenEvent, marker: string): string | undefined {
  * ```
  * @throws {@link OptionsError} when `sources` is not an object, has a key other than `query`,
  * `header` and `protocol`, or one of them is not a non-empty string.
- * @throws {@link TypeError} when `sources` names none of `query`, `header` and `protocol`.
+ * @throws {@link !TypeError} when `sources` names none of `query`, `header` and `protocol`.
  */
 export function tokenFrom(event: TokenEvent, sources: TokenFromOptions): string | undefined {
   validateOptions('tokenFrom', SOURCES_SCHEMA, sources);

@@ -49,7 +49,7 @@ const OPTIONS_SCHEMA: OptionSchema = { logger: 'function or false' };
  *   return { principalId: user.id, context: { name: user.name } };
  * });
  * ```
- * @throws {@link TypeError} when `fn` is not a function.
+ * @throws {@link !TypeError} when `fn` is not a function.
  * @throws {@link OptionsError} when `options` is not an object, or an option is unknown or has the
  * wrong type (a `logger` other than a function or `false`).
  */

@@ -56,7 +56,7 @@ const OPTIONS_SCHEMA: OptionSchema = { endpoint: 'string', transport: 'transport
  * }
  * ```
  * @throws {@link OptionsError} when an option is unknown or of the wrong type.
- * @throws {@link TypeError} when there is no endpoint (neither `endpoint` nor
+ * @throws {@link !TypeError} when there is no endpoint (neither `endpoint` nor
  * `WEBSOCKET_MANAGEMENT_ENDPOINT`), or it is not an http(s) URL.
  */
 export function connections(options: ConnectionsOptions = {}): Connections {

@@ -50,7 +50,7 @@ export type EndpointEvent = Pick<WebSocketEvent, 'requestContext'> | null | unde
  * ```
  * @throws {@link EndpointNotResolvedError} when the event lacks what the URL is built from
  * (`domainName` and `stage`; for a custom domain, `apiId` and a region) and no endpoint is configured.
- * @throws {@link TypeError} when the configured endpoint is not an http(s) URL.
+ * @throws {@link !TypeError} when the configured endpoint is not an http(s) URL.
  */
 export function resolveEndpoint(event: EndpointEvent, options: ResolveEndpointOptions = {}): string {
   const explicit = options.endpoint ?? process.env[ENDPOINT_ENV_VAR];

@@ -69,7 +69,7 @@ function schemasOf(part: string, value: unknown): Readonly<Record<string, Schema
  *   replies: { join: z.object({ members: z.number() }) },
  * });
  * ```
- * @throws {@link TypeError} when the definition is not an object, has a key other than `actions`,
+ * @throws {@link !TypeError} when the definition is not an object, has a key other than `actions`,
  * `events` and `replies`, one of those is not an object of Standard Schemas, an action name is
  * empty or starts with `$`, or a reply names no action.
  */

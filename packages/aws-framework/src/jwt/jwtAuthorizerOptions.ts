@@ -21,7 +21,7 @@ export type JwtTokenSource = TokenFromOptions | ((event: WebSocketAuthorizerEven
  * Every option is checked once, when the authorizer is built, so a mistake fails at deployment
  * rather than as a refused connection: an unknown key, a value of the wrong type or one that
  * cannot be right (an `http` key set URL, a short `secret`, an algorithm that does not fit the key)
- * throws an {@link OptionsError} naming the option.
+ * throws an {@link index.OptionsError | OptionsError} naming the option.
  */
 export interface JwtAuthorizerOptions {
   /**

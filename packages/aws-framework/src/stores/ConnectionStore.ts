@@ -52,27 +52,27 @@ export interface ConnectionStore {
   /**
    * Saves (or replaces) a connection.
    *
-   * @throws {@link TypeError} when the connection has no non-empty `connectionId`, a `connectedAt`
+   * @throws {@link !TypeError} when the connection has no non-empty `connectionId`, a `connectedAt`
    * that is not a finite number, or a `data` that is not an object (the promise rejects).
    */
   save(connection: StoredConnection): Promise<void>;
   /**
    * The saved connection, or `undefined` when there is none (never saved, removed, or expired).
    *
-   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws {@link !TypeError} when `connectionId` is not a non-empty string (the promise rejects).
    */
   get(connectionId: string): Promise<StoredConnection | undefined>;
   /**
    * Removes a connection and its group memberships. Removing an unknown ID is not an error.
    *
-   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws {@link !TypeError} when `connectionId` is not a non-empty string (the promise rejects).
    */
   remove(connectionId: string): Promise<void>;
   /**
    * Removes several connections at once (batched where the store can): what `broadcast` calls to
    * prune connections that are gone.
    *
-   * @throws {@link TypeError} when an ID is not a non-empty string (the promise rejects).
+   * @throws {@link !TypeError} when an ID is not a non-empty string (the promise rejects).
    */
   removeMany(connectionIds: Iterable<string>): Promise<void>;
   /** Every connection ID. */
@@ -81,20 +81,20 @@ export interface ConnectionStore {
    * Adds a saved connection to a group (a room, a topic). Joining a group twice is not an error.
    *
    * @throws {@link ConnectionNotSavedError} when the connection is not saved (the promise rejects).
-   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string.
+   * @throws {@link !TypeError} when `group` or `connectionId` is not a non-empty string.
    */
   join(group: string, connectionId: string): Promise<void>;
   /**
    * Takes a connection out of a group. Leaving a group it is not in is not an error.
    *
-   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string (the promise
+   * @throws {@link !TypeError} when `group` or `connectionId` is not a non-empty string (the promise
    * rejects).
    */
   leave(group: string, connectionId: string): Promise<void>;
   /**
    * The IDs in one group, without reading any other group.
    *
-   * @throws {@link TypeError} when `group` is not a non-empty string (iterating rejects).
+   * @throws {@link !TypeError} when `group` is not a non-empty string (iterating rejects).
    */
   members(group: string): AsyncIterable<string>;
 }

@@ -125,8 +125,8 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * Checks the options and makes the client; nothing is sent to DynamoDB yet. Make one store per
    * process, outside the handler, so that every invocation reuses its client.
    *
-   * @throws {@link OptionsError} when an option is unknown or has the wrong type.
-   * @throws {@link TypeError} when `options` is not an object, `tableName` is not a non-empty
+   * @throws {@link index.OptionsError | OptionsError} when an option is unknown or has the wrong type.
+   * @throws {@link !TypeError} when `options` is not an object, `tableName` is not a non-empty
    * string, `ttlMarginSeconds` is not a whole number of 0 or more, or `batchWriteAttempts` is not a
    * whole number of 1 or more.
    */
@@ -158,7 +158,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * Saves (or replaces) the connection's item with `PutItem`, its `ttl` set from `connectedAt`.
    * `data` is stored as its JSON round trip (`undefined` values dropped).
    *
-   * @throws {@link TypeError} when the connection has no non-empty `connectionId`, a `connectedAt`
+   * @throws {@link !TypeError} when the connection has no non-empty `connectionId`, a `connectedAt`
    * that is not a finite number, or a `data` that is not an object (the promise rejects).
    * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
    * when the DynamoDB request fails, as the SDK threw it.
@@ -187,7 +187,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * The saved connection, read strongly consistently (a message may arrive milliseconds after
    * `$connect` saved it), or `undefined` when there is none.
    *
-   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws {@link !TypeError} when `connectionId` is not a non-empty string (the promise rejects).
    * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
    * when the DynamoDB request fails, as the SDK threw it.
    */
@@ -217,7 +217,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * Removes a connection and its group memberships: one strongly consistent Query for its items,
    * then `BatchWriteItem`. Removing an unknown ID is not an error.
    *
-   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws {@link !TypeError} when `connectionId` is not a non-empty string (the promise rejects).
    * @throws {@link UnprocessedItemsError} when DynamoDB still hands deletes back after
    * `batchWriteAttempts` tries.
    * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
@@ -231,7 +231,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * Removes several connections and their memberships, looking their items up a few connections at
    * a time and deleting them 25 per `BatchWriteItem`, without duplicates.
    *
-   * @throws {@link TypeError} when an ID is not a non-empty string (the promise rejects; items of
+   * @throws {@link !TypeError} when an ID is not a non-empty string (the promise rejects; items of
    * the connections before it may already be deleted).
    * @throws {@link UnprocessedItemsError} when DynamoDB still hands deletes back after
    * `batchWriteAttempts` tries.
@@ -289,7 +289,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * membership with the connection's `ttl`. Joining a group twice is not an error.
    *
    * @throws {@link ConnectionNotSavedError} when the connection is not saved (the promise rejects).
-   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string.
+   * @throws {@link !TypeError} when `group` or `connectionId` is not a non-empty string.
    * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
    * when the DynamoDB request fails, as the SDK threw it.
    */
@@ -327,7 +327,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * Takes a connection out of a group (one `DeleteItem`). Leaving a group it is not in is not an
    * error.
    *
-   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string (the promise
+   * @throws {@link !TypeError} when `group` or `connectionId` is not a non-empty string (the promise
    * rejects).
    * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
    * when the DynamoDB request fails, as the SDK threw it.
@@ -347,7 +347,7 @@ export class DynamoDbConnectionStore implements ConnectionStore {
    * The IDs in one group, from a Query on the `byGroup` index read page by page; no other group is
    * read.
    *
-   * @throws {@link TypeError} when `group` is not a non-empty string (iterating rejects).
+   * @throws {@link !TypeError} when `group` is not a non-empty string (iterating rejects).
    * @throws the AWS SDK's error (a `DynamoDBServiceException` such as `ResourceNotFoundException`)
    * when a Query request fails, as the SDK threw it.
    */

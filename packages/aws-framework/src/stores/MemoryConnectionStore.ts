@@ -27,7 +27,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   /**
    * Saves (or replaces) a copy of the connection.
    *
-   * @throws {@link TypeError} when the connection has no non-empty `connectionId`, a `connectedAt`
+   * @throws {@link !TypeError} when the connection has no non-empty `connectionId`, a `connectedAt`
    * that is not a finite number, or a `data` that is not an object (the promise rejects).
    */
   async save(connection: StoredConnection): Promise<void> {
@@ -38,7 +38,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   /**
    * A copy of the saved connection, or `undefined` when there is none.
    *
-   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws {@link !TypeError} when `connectionId` is not a non-empty string (the promise rejects).
    */
   async get(connectionId: string): Promise<StoredConnection | undefined> {
     checkId('connectionId', connectionId);
@@ -49,7 +49,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   /**
    * Removes a connection and its group memberships. Removing an unknown ID is not an error.
    *
-   * @throws {@link TypeError} when `connectionId` is not a non-empty string (the promise rejects).
+   * @throws {@link !TypeError} when `connectionId` is not a non-empty string (the promise rejects).
    */
   async remove(connectionId: string): Promise<void> {
     checkId('connectionId', connectionId);
@@ -61,7 +61,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   /**
    * Removes several connections, one after the other.
    *
-   * @throws {@link TypeError} when an ID is not a non-empty string (the promise rejects; the IDs
+   * @throws {@link !TypeError} when an ID is not a non-empty string (the promise rejects; the IDs
    * before it are removed).
    */
   async removeMany(connectionIds: Iterable<string>): Promise<void> {
@@ -78,7 +78,7 @@ export class MemoryConnectionStore implements ConnectionStore {
    * Adds a saved connection to a group. Joining a group twice is not an error.
    *
    * @throws {@link ConnectionNotSavedError} when the connection is not saved (the promise rejects).
-   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string.
+   * @throws {@link !TypeError} when `group` or `connectionId` is not a non-empty string.
    */
   async join(group: string, connectionId: string): Promise<void> {
     checkId('group', group);
@@ -93,7 +93,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   /**
    * Takes a connection out of a group. Leaving a group it is not in is not an error.
    *
-   * @throws {@link TypeError} when `group` or `connectionId` is not a non-empty string (the promise
+   * @throws {@link !TypeError} when `group` or `connectionId` is not a non-empty string (the promise
    * rejects).
    */
   async leave(group: string, connectionId: string): Promise<void> {
@@ -106,7 +106,7 @@ export class MemoryConnectionStore implements ConnectionStore {
   /**
    * The IDs in one group, as a snapshot taken when iteration starts.
    *
-   * @throws {@link TypeError} when `group` is not a non-empty string (iterating rejects).
+   * @throws {@link !TypeError} when `group` is not a non-empty string (iterating rejects).
    */
   async *members(group: string): AsyncIterable<string> {
     checkId('group', group);

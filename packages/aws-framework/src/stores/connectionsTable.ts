@@ -75,7 +75,7 @@ export const CONNECTIONS_TABLE_KEYS = Object.freeze({
  *   }),
  * );
  * ```
- * @throws {@link TypeError} when `tableName` is not a non-empty string.
+ * @throws {@link !TypeError} when `tableName` is not a non-empty string.
  */
 export function connectionsTableDefinition(tableName: string): CreateTableCommandInput {
   checkTableName(tableName);
@@ -152,7 +152,7 @@ export interface CreateConnectionsTableResult {
  * const { created } = await createConnectionsTable({ tableName: 'connections', clientConfig });
  * const store = new DynamoDbConnectionStore({ tableName: 'connections', clientConfig });
  * ```
- * @throws {@link TypeError} when `tableName` is not a non-empty string (the promise rejects).
+ * @throws {@link !TypeError} when `tableName` is not a non-empty string (the promise rejects).
  * @throws {@link TableNotActiveError} when the table and its index are not ACTIVE within
  * `maxWaitSeconds`.
  * @throws the AWS SDK's error when a DynamoDB request fails (`CreateTable` other than for an
