@@ -52,25 +52,36 @@ export type {
   BroadcastTargets,
   SendFn,
 } from './types/delivery.js';
-export { ROUTE_KEYS, type RouteHandler, type RouteTable, routes } from './websocket/routes.js';
+export type { LifecycleRouteKey } from './websocket/routeKeys.js';
+export {
+  type MisspelledLifecycleKeys,
+  ROUTE_KEYS,
+  type RouteHandler,
+  type RouteTable,
+  routes,
+} from './websocket/routes.js';
 export type {
   ActionEvent,
   ActionHandler,
+  AuthorizerField,
   ContractContext,
   ContractHandlers,
   ContractRoutesOptions,
   EmitFn,
   ErrorLogEntry,
   ErrorLogger,
+  HandlerReturn,
   LifecycleHandler,
   WebSocketAuthorizer,
   WebSocketContext,
+  WebSocketContextFields,
   WebSocketEvent,
   WebSocketEventType,
   WebSocketHandlerFn,
   WebSocketIdentity,
   WebSocketLambdaOptions,
   WebSocketRequestContext,
+  WebSocketRequestContextFields,
   WebSocketResponse,
   WebSocketResult,
 } from './websocket/types.js';

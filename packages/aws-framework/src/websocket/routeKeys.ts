@@ -7,8 +7,13 @@
  * ```typescript
  * import { ROUTE_KEYS, routes, webSocketLambda } from 'aws-framework';
  *
- * const handler = webSocketLambda(routes({ $connect, sendMessage }));
- * handler[ROUTE_KEYS]; // ['$connect', 'sendMessage']
+ * const handler = webSocketLambda(
+ *   routes({
+ *     $connect: () => ({ statusCode: 200 }),
+ *     sendMessage: () => ({ statusCode: 200 }),
+ *   }),
+ * );
+ * console.log(handler[ROUTE_KEYS]); // ['$connect', 'sendMessage']
  * ```
  */
 export const ROUTE_KEYS: unique symbol = Symbol.for('aws-framework.routeKeys');

@@ -25,6 +25,11 @@ export type RouteTable<TAuthorizer = undefined> = Record<string, RouteHandler<TA
  * parameters both ways. Such an annotation is a promise nothing checks; a contract checks it.
  */
 export type RouteHandler<TAuthorizer = undefined> = {
+  /**
+   * Handles one event of the route: it returns a {@link WebSocketResponse}, or nothing for 200.
+   * A thrown client error (status 400-499) keeps its status and message; anything else is a
+   * logged 500.
+   */
   route(
     event: WebSocketEvent<unknown, TAuthorizer>,
     context: WebSocketContext<TAuthorizer>,
@@ -33,9 +38,10 @@ export type RouteHandler<TAuthorizer = undefined> = {
 
 /**
  * The keys of `T` that start with `$` but are not lifecycle keys, mapped to a type no route can
- * have, so that `routes({ $conect })` fails to compile with the reason in the message.
+ * have, so that `routes({ $conect })` fails to compile with the reason in the message. For any
+ * other table it is `{}`, so it adds nothing to the table's type.
  */
-type MisspelledLifecycleKeys<T> = {
+export type MisspelledLifecycleKeys<T> = {
   [K in keyof T as K extends `$${string}`
     ? K extends LifecycleRouteKey
       ? never
@@ -59,13 +65,19 @@ type MisspelledLifecycleKeys<T> = {
  *
  * @example
  * ```typescript
- * import { routes, webSocketLambda, type WebSocketEvent } from 'aws-framework';
+ * import { routes, type WebSocketEvent, webSocketLambda } from 'aws-framework';
  *
- * export const handler = webSocketLambda(routes({
- *   $connect: async () => {},
- *   sendMessage: async (event: WebSocketEvent<{ message: string }>, context) => { ... },
- * }));
+ * export const handler = webSocketLambda(
+ *   routes({
+ *     $connect: async () => {},
+ *     sendMessage: async (event: WebSocketEvent<{ message: string }>, context) => {
+ *       await context.send(context.connectionId, { echo: event.body?.message });
+ *     },
+ *   }),
+ * );
  * ```
+ * @throws {@link !TypeError} when `table` is not an object, a key starting with `$` is not
+ * `$connect`, `$disconnect` or `$default`, or a route is not a function.
  */
 export function routes<TAuthorizer = undefined, T extends RouteTable<TAuthorizer> = RouteTable<TAuthorizer>>(
   table: T & MisspelledLifecycleKeys<T>,
@@ -90,15 +102,30 @@ export function routes<TAuthorizer = undefined, T extends RouteTable<TAuthorizer
  * @example
  * ```typescript
  * import { routes, webSocketLambda } from 'aws-framework';
- * import { chat } from './contract.js';
+ * import { defineContract } from 'aws-framework/contract';
+ * import { z } from 'zod';
  *
- * export const handler = webSocketLambda(routes(chat, {
- *   join: async (event, context) => {
- *     await context.emit(context.connectionId, 'joined', { room: event.body.room });
- *     return { members: 1 }; // the reply to a request
- *   },
- * }));
+ * const chat = defineContract({
+ *   actions: { join: z.object({ room: z.string().min(1) }) },
+ *   events: { joined: z.object({ room: z.string() }) },
+ *   replies: { join: z.object({ members: z.number() }) },
+ * });
+ *
+ * export const handler = webSocketLambda(
+ *   routes(chat, {
+ *     join: async (event, context) => {
+ *       await context.emit(context.connectionId, 'joined', { room: event.body.room });
+ *       return { members: 1 }; // the reply to a request
+ *     },
+ *   }),
+ * );
  * ```
+ * @throws {@link OptionsError} when `options` is not an object, has an unknown key, or a value of
+ * the wrong type.
+ * @throws {@link !TypeError} when `contract` is not what `defineContract` returns (its `actions`,
+ * `events` or `replies` not an object of Standard Schemas), `handlers` is not an object, a
+ * handler is not a function, a key starting with `$` is not `$connect`, `$disconnect` or
+ * `$default`, or another key is not an action of the contract.
  */
 export function routes<C extends Contract, TAuthorizer = undefined>(
   contract: C,

@@ -31,12 +31,26 @@ export type {
   WebSocketResult,
 } from '../types/event.js';
 
-/** What `webSocketLambda` adds to the Lambda context, apart from `authorizer`. */
+/**
+ * What `webSocketLambda` adds to the Lambda context, apart from `authorizer` (see
+ * {@link WebSocketContext}, which adds it).
+ */
 export interface WebSocketContextFields extends Context {
+  /** The ID of the connection the event came from: `requestContext.connectionId`. */
   connectionId: string;
+  /** The route API Gateway selected: `requestContext.routeKey`. */
   routeKey: string;
+  /**
+   * `requestContext.eventType`; when the event lacks it, CONNECT for `$connect`, DISCONNECT for
+   * `$disconnect` and MESSAGE otherwise.
+   */
   eventType: WebSocketEventType;
+  /**
+   * Sends to one connection (this one or any other) through the API's management endpoint: the
+   * `endpoint` option, else resolved on the first send (see `resolveEndpoint`).
+   */
   send: SendFn;
+  /** Sends one message to many connections, through the same endpoint as `send`. */
   broadcast: BroadcastFn;
 }
 
@@ -47,29 +61,43 @@ export interface WebSocketContextFields extends Context {
  */
 export type WebSocketContext<TAuthorizer = undefined> = WebSocketContextFields & AuthorizerField<TAuthorizer>;
 
+/**
+ * The options of `webSocketLambda(fn, options)`. They are checked once, when the handler is
+ * built: an unknown key or a value of the wrong type throws an `OptionsError`.
+ */
 export interface WebSocketLambdaOptions {
   /**
-   * Parse a string body as JSON (base64-decoded first when `isBase64Encoded`). Default `true`; with
-   * `false` the handler gets the raw string, for text or binary protocols on `$default`.
+   * Parse a string body as JSON (base64-decoded first when `isBase64Encoded`); malformed JSON is
+   * answered 422. With `false` the handler gets the raw string, for text or binary protocols on
+   * `$default`.
+   * @default true
    */
   jsonBody?: boolean;
   /**
-   * Receives one entry per 5xx. Default: one JSON line on `console.error`. `false` silences.
+   * Receives one entry per 5xx. `false` silences.
+   * @default undefined (one JSON line per entry on `console.error`)
    */
   logger?: ErrorLogger | false;
   /**
-   * The management API endpoint for `context.send`, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/prod`.
-   * Default: resolved from the event (see `resolveEndpoint`).
+   * The management API endpoint for `context.send` and `context.broadcast`, e.g.
+   * `https://abc.execute-api.eu-west-1.amazonaws.com/prod`; an http(s) URL, a trailing slash is
+   * dropped.
+   * @default undefined (the `WEBSOCKET_MANAGEMENT_ENDPOINT` variable, else resolved from the
+   * event on the first send: see `resolveEndpoint`)
    */
   endpoint?: string;
   /**
    * How `context.send` and `context.broadcast` reach the management API: `'sdk'` (the AWS SDK v3
    * client, which `aws-sdk-client-mock` intercepts) or `'direct'` (signed HTTPS requests on a
-   * keep-alive agent, about a third of the CPU per send). Default `'sdk'`.
+   * keep-alive agent, about a third of the CPU per send).
+   * @default 'sdk'
    */
   transport?: 'sdk' | 'direct';
 }
 
+/**
+ * What a handler may return: a {@link WebSocketResponse}, or nothing, which is answered 200.
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: an async function that returns nothing is Promise<void>
 export type HandlerReturn = WebSocketResponse | undefined | void;
 
@@ -91,6 +119,7 @@ export type EmitFn<C extends Contract> = <E extends EventName<C>>(
 
 /** The context of every handler of `routes(contract, handlers)`: `WebSocketContext` and `emit`. */
 export type ContractContext<C extends Contract, TAuthorizer = undefined> = WebSocketContext<TAuthorizer> & {
+  /** Sends one of the contract's events to a connection, its payload typed by the event's schema. */
   emit: EmitFn<C>;
 };
 
@@ -99,7 +128,10 @@ export type ActionEvent<
   C extends Contract,
   A extends ActionName<C>,
   TAuthorizer = undefined,
-> = WebSocketEvent<ActionOutput<C, A>, TAuthorizer> & { body: ActionOutput<C, A> };
+> = WebSocketEvent<ActionOutput<C, A>, TAuthorizer> & {
+  /** The frame's `payload`, validated by the action's schema: its output, always present. */
+  body: ActionOutput<C, A>;
+};
 
 /**
  * The handler of action `A`: it returns the reply's payload (sent to a request, ignored for a
@@ -123,8 +155,14 @@ export type LifecycleHandler<C extends Contract, TAuthorizer = undefined> = (
 export type ContractHandlers<C extends Contract, TAuthorizer = undefined> = {
   [A in ActionName<C>]?: ActionHandler<C, A, TAuthorizer>;
 } & {
+  /** Runs when a client connects; absent, every connection is accepted (200). */
   $connect?: LifecycleHandler<C, TAuthorizer>;
+  /** Runs when a connection has closed; absent, answered 200. */
   $disconnect?: LifecycleHandler<C, TAuthorizer>;
+  /**
+   * Gets the messages whose route key has no action handler; absent, they are answered 400
+   * `{"message":"Unknown route key"}`, and a request also gets that error as its reply frame.
+   */
   $default?: LifecycleHandler<C, TAuthorizer>;
 };
 

@@ -25,6 +25,10 @@ export type WebSocketLambdaHandler<TAuthorizer = undefined> = MiddyfiedHandler<
   WebSocketContext<TAuthorizer>
 > &
   ((event: unknown, context?: Context) => Promise<WebSocketResult>) & {
+    /**
+     * The route keys of the `routes()` it wraps (the table's, or the contract handlers'), in
+     * order; absent around a plain function.
+     */
     readonly [ROUTE_KEYS]?: readonly string[];
   };
 
@@ -39,18 +43,25 @@ const OPTIONS_SCHEMA: OptionSchema = {
  * Wraps a plain function as an API Gateway WebSocket Lambda handler.
  *
  * The function gets the parsed JSON body and a context with `connectionId`, `routeKey`,
- * `eventType` and `send`; it returns `{ statusCode, body? }` or nothing (200). Thrown client
- * errors (status 400-499) keep their status and message; anything else becomes a logged 500.
- * The Middy instance is returned, so `.use()` adds your own middlewares.
+ * `eventType`, `authorizer`, `send` and `broadcast`; it returns `{ statusCode, body? }` or nothing
+ * (200). Thrown client errors (status 400-499) keep their status and message; anything else
+ * becomes a logged 500. The Middy instance is returned, so `.use()` adds your own middlewares.
  *
  * `TBody` types the parsed body; `TAuthorizer` declares what the API's `$connect` authorizer
  * hands on, typing `event.requestContext.authorizer` and `context.authorizer` as
  * `TAuthorizer & { principalId: string }` (see {@link WebSocketContext}).
  *
  * @example
+ * ```typescript
+ * import { webSocketLambda } from 'aws-framework';
+ *
  * export const handler = webSocketLambda(async (event, context) => {
  *   await context.send(context.connectionId, { echo: event.body });
  * });
+ * ```
+ * @throws {@link !TypeError} when `fn` is not a function, or `endpoint` is not an http(s) URL.
+ * @throws {@link OptionsError} when `options` is not an object, has an unknown key, or a value of
+ * the wrong type.
  */
 export function webSocketLambda<TBody = unknown, TAuthorizer = undefined>(
   fn: WebSocketHandlerFn<TBody, TAuthorizer>,
