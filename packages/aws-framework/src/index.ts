@@ -36,7 +36,11 @@ export {
   UnexpectedAnswerError,
 } from './connections/errors.js';
 export type { ConnectionInfo } from './connections/operations.js';
-export { type ResolveEndpointOptions, resolveEndpoint } from './connections/resolveEndpoint.js';
+export {
+  type EndpointEvent,
+  type ResolveEndpointOptions,
+  resolveEndpoint,
+} from './connections/resolveEndpoint.js';
 export type { Transport } from './connections/transport.js';
 export { OptionsError } from './options/OptionsError.js';
 export type { ConnectionStore, StoredConnection } from './stores/ConnectionStore.js';
