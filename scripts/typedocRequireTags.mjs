@@ -26,14 +26,15 @@ export function load(app) {
   const throwingNamesByProgram = new WeakMap();
 
   app.converter.on(Converter.EVENT_CREATE_SIGNATURE, (context, signature, declaration) => {
-    if (!declaration || !('body' in declaration) || !declaration.body) return;
-    if (declaration.getSourceFile().fileName.includes('/node_modules/')) return;
+    if (!declaration || declaration.getSourceFile().fileName.includes('/node_modules/')) return;
+    const body = bodyOf(declaration);
+    if (!body) return;
     let names = throwingNamesByProgram.get(context.program);
     if (!names) {
       names = throwingFunctionNames(context.program);
       throwingNamesByProgram.set(context.program, names);
     }
-    throwsBySignature.set(signature, canThrow(declaration.body, names));
+    throwsBySignature.set(signature, canThrow(body, names));
   });
 
   app.on(Application.EVENT_VALIDATE_PROJECT, (project) => {
@@ -74,6 +75,24 @@ export function load(app) {
       }
     }
   });
+}
+
+/**
+ * The body that runs for a signature: its own, or for an overload (which has none) the body of the
+ * implementation that follows it, so `routes(table)` and `routes(contract, …)` are both checked.
+ * @param {ts.Node} declaration
+ */
+function bodyOf(declaration) {
+  if ('body' in declaration && declaration.body) return /** @type {ts.Node} */ (declaration.body);
+  if (!ts.isFunctionDeclaration(declaration) || !declaration.name) return undefined;
+  const name = declaration.name.text;
+  const siblings = /** @type {readonly ts.Statement[]} */ (
+    /** @type {any} */ (declaration.parent).statements ?? []
+  );
+  const implementation = siblings.find(
+    (statement) => ts.isFunctionDeclaration(statement) && statement.name?.text === name && statement.body,
+  );
+  return implementation && ts.isFunctionDeclaration(implementation) ? implementation.body : undefined;
 }
 
 /** @param {import('typedoc').Reflection} reflection */
