@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * TypeDoc plugin: the tags `validation.notDocumented` cannot check, checked as warnings (which
- * `treatValidationWarningsAsErrors` turns into a failed `pnpm docs`):
+ * `treatWarningsAsErrors` turns into a failed `pnpm run docs`):
  *
  * - every exported function and class has an `@example` that imports it from its public path
  *   (`import { connections } from 'aws-framework'`, not a relative or `src/` path);
