@@ -297,22 +297,6 @@ describe.each<Transport>(['sdk', 'direct'])('the %s transport over HTTP', (trans
       expect((error as ManagementApiError).cause).toMatchObject({ operation: 'GetConnection' });
     });
 
-    it.runIf(transport === 'direct')(
-      'info answered 200 with a body that is not JSON keeps the parse error as the cause',
-      async () => {
-        respond = (_request, response) =>
-          response.writeHead(200, { 'content-type': 'application/json' }).end('<html>');
-        const error = await ws()
-          .info(IDS[1]!)
-          .catch((e: unknown) => e);
-        const cause = (error as ManagementApiError).cause as UnexpectedAnswerError;
-        expect(error).toBeInstanceOf(ManagementApiError);
-        expect(cause).toBeInstanceOf(UnexpectedAnswerError);
-        expect(cause.message).toBe('GetConnection answered with a body that is not JSON');
-        expect(cause.cause).toBeInstanceOf(SyntaxError);
-      },
-    );
-
     it('info of a gone connection throws ConnectionGoneError', async () => {
       respond = (_request, response) => answerError(response, 410, 'GoneException', 'Gone');
       await expect(ws().info(IDS[0]!)).rejects.toBeInstanceOf(ConnectionGoneError);
@@ -324,6 +308,21 @@ describe.each<Transport>(['sdk', 'direct'])('the %s transport over HTTP', (trans
       expect(requests).toHaveLength(3);
       for (const request of requests) await verifySignature(request, LOCAL);
     });
+  });
+});
+
+describe('the direct transport over HTTP, reading its own answers', () => {
+  it('info answered 200 with a body that is not JSON keeps the parse error as the cause', async () => {
+    respond = (_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end('<html>');
+    const error = await connections({ endpoint: newEndpoint(), transport: 'direct' })
+      .info(IDS[1]!)
+      .catch((e: unknown) => e);
+    const cause = (error as ManagementApiError).cause as UnexpectedAnswerError;
+    expect(error).toBeInstanceOf(ManagementApiError);
+    expect(cause).toBeInstanceOf(UnexpectedAnswerError);
+    expect(cause.message).toBe('GetConnection answered with a body that is not JSON');
+    expect(cause.cause).toBeInstanceOf(SyntaxError);
   });
 });
 
