@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import type {
   ActionName,
   ActionOutput,
@@ -7,15 +6,10 @@ import type {
   EventName,
   ReplyInput,
 } from '../contract/types.js';
-import type { BroadcastFn, SendFn } from '../types/delivery.js';
-import type {
-  AuthorizerField,
-  ErrorLogger,
-  WebSocketEvent,
-  WebSocketEventType,
-  WebSocketResponse,
-} from '../types/event.js';
+import type { WebSocketContext } from '../types/context.js';
+import type { ErrorLogger, WebSocketEvent, WebSocketResponse } from '../types/event.js';
 
+export type { WebSocketContext, WebSocketContextFields } from '../types/context.js';
 export type { BroadcastFn, SendFn } from '../types/delivery.js';
 export type {
   AuthorizerField,
@@ -30,36 +24,6 @@ export type {
   WebSocketResponse,
   WebSocketResult,
 } from '../types/event.js';
-
-/**
- * What `webSocketLambda` adds to the Lambda context, apart from `authorizer` (see
- * {@link WebSocketContext}, which adds it).
- */
-export interface WebSocketContextFields extends Context {
-  /** The ID of the connection the event came from: `requestContext.connectionId`. */
-  connectionId: string;
-  /** The route API Gateway selected: `requestContext.routeKey`. */
-  routeKey: string;
-  /**
-   * `requestContext.eventType`; when the event lacks it, CONNECT for `$connect`, DISCONNECT for
-   * `$disconnect` and MESSAGE otherwise.
-   */
-  eventType: WebSocketEventType;
-  /**
-   * Sends to one connection (this one or any other) through the API's management endpoint: the
-   * `endpoint` option, else resolved on the first send (see `resolveEndpoint`).
-   */
-  send: SendFn;
-  /** Sends one message to many connections, through the same endpoint as `send`. */
-  broadcast: BroadcastFn;
-}
-
-/**
- * The Lambda context with what `webSocketLambda` adds for the current invocation. `authorizer`
- * is the event's `requestContext.authorizer`, as is: `TAuthorizer & { principalId: string }`
- * when `TAuthorizer` is declared, else optional (`undefined` when no authorizer ran).
- */
-export type WebSocketContext<TAuthorizer = undefined> = WebSocketContextFields & AuthorizerField<TAuthorizer>;
 
 /**
  * The options of `webSocketLambda(fn, options)`. They are checked once, when the handler is
